@@ -1,0 +1,316 @@
+"""Adam, AdamW and AMSGrad: one update rule with two switches.
+
+The math is :func:`adam_update`, a plain function over arrays that updates them
+in place; the classes hold groups, state and counters and call it. It is also
+the readable specification that the fused kernels must reproduce bit for bit,
+so every operation is written out in the state's dtype and in a fixed order.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from adamlab.optim.optimizer import Optimizer
+from adamlab.optim.validation import (
+    check_betas,
+    check_bool,
+    check_nonnegative,
+)
+
+
+def adam_update(
+    param: NDArray,
+    grad: NDArray,
+    exp_avg: NDArray,
+    exp_avg_sq: NDArray,
+    max_exp_avg_sq: NDArray | None,
+    *,
+    lr: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+    weight_decay: float,
+    decoupled_weight_decay: bool,
+    maximize: bool,
+    bias_correction1: float,
+    bias_correction2: float,
+) -> None:
+    """One Adam step on one array, in place.
+
+    Scalars arrive as Python floats (float64) and are cast once to the state's
+    dtype; the element-wise work runs in that dtype. A float16 parameter is
+    updated through a float32 copy and rounded back.
+
+    Parameters
+    ----------
+    param, grad
+        The parameter (updated) and its gradient (read only).
+    exp_avg, exp_avg_sq, max_exp_avg_sq
+        First moment, second moment, and AMSGrad's running maximum of the raw
+        second moment (None without AMSGrad). Updated in place.
+    bias_correction1, bias_correction2
+        ``1 - prod(beta1_i)`` and ``1 - beta2**t`` for this parameter's step.
+    """
+    dtype = exp_avg.dtype
+    cast = dtype.type
+    work = param if param.dtype == dtype else param.astype(dtype)
+    g = grad.astype(dtype, copy=True)
+    if maximize:
+        np.negative(g, out=g)
+
+    # Weight decay: decoupled shrinks the parameter, L2 adds to the gradient.
+    if weight_decay != 0.0:
+        if decoupled_weight_decay:
+            work *= cast(1.0 - lr * weight_decay)
+        else:
+            g += cast(weight_decay) * work
+
+    # Moments: m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2.
+    exp_avg *= cast(beta1)
+    exp_avg += cast(1.0 - beta1) * g
+    np.multiply(g, g, out=g)
+    g *= cast(1.0 - beta2)
+    exp_avg_sq *= cast(beta2)
+    exp_avg_sq += g
+
+    # Denominator: sqrt(v) / sqrt(bc2) + eps, with AMSGrad's max over raw v.
+    second = exp_avg_sq
+    if max_exp_avg_sq is not None:
+        np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+        second = max_exp_avg_sq
+    denom = np.sqrt(second, out=np.empty_like(second))
+    denom /= cast(math.sqrt(bias_correction2))
+    denom += cast(eps)
+
+    # Step: param -= (lr / bc1) * m / denom.
+    np.divide(exp_avg, denom, out=denom)
+    denom *= cast(lr / bias_correction1)
+    work -= denom
+    if work is not param:
+        param[...] = work
+
+
+class Adam(Optimizer):
+    r"""Adam (Kingma and Ba, 2014), with optional AMSGrad and L2 weight decay.
+
+    For each parameter, at its step ``t`` (counted from 1), with gradient ``g``:
+
+    1. ``g <- -g`` if ``maximize``; ``g <- g + weight_decay * theta`` (L2), or,
+       with ``decoupled_weight_decay``, ``theta <- theta * (1 - lr *
+       weight_decay)`` instead (that is :class:`AdamW`);
+    2. ``m <- beta1 * m + (1 - beta1) * g``  (``exp_avg``);
+    3. ``v <- beta2 * v + (1 - beta2) * g**2``  (``exp_avg_sq``);
+    4. with ``amsgrad``: ``v_max <- max(v_max, v)`` (``max_exp_avg_sq``), and
+       ``v_max`` replaces ``v`` below;
+    5. ``bc1 = 1 - prod_{i<=t} beta1_i`` (``beta1_product`` keeps the product of
+       the beta1 values actually used, so a scheduled beta1 is corrected
+       exactly; for a fixed beta1 it is ``1 - beta1**t``), ``bc2 = 1 - beta2**t``;
+    6. ``theta <- theta - (lr / bc1) * m / (sqrt(v) / sqrt(bc2) + eps)``.
+
+    This is Algorithm 1 of the paper with ``eps`` outside the square root of
+    the bias-corrected second moment, as in torch.optim.Adam and optax.adam.
+    Keras instead uses "eps-hat" (``eps`` added to the uncorrected ``sqrt(v)``).
+
+    AMSGrad (Reddi, Kale and Kumar, 2018) here takes the maximum of the *raw*
+    second moment and bias-corrects the maximum afterwards, as torch does;
+    optax.amsgrad takes the maximum of the *corrected* ``v_hat`` instead, whose
+    denominator is never smaller.
+
+    Parameters
+    ----------
+    params
+        Arrays, ``(name, array)`` pairs or group dicts (see :class:`Optimizer`).
+    lr
+        Learning rate ``alpha`` (>= 0).
+    betas
+        ``(beta1, beta2)``, each in [0, 1).
+    eps
+        Added to the denominator (>= 0).
+    weight_decay
+        L2 penalty coefficient added to the gradient (>= 0).
+    amsgrad
+        Use AMSGrad's running maximum of the second moment.
+    maximize
+        Ascend instead of descend.
+    decoupled_weight_decay
+        Apply ``weight_decay`` as AdamW does (see :class:`AdamW`).
+    clip_norm, clip_value, nonfinite
+        Gradient clipping and the non-finite policy; see :class:`Optimizer`.
+
+    References
+    ----------
+    D. P. Kingma and J. Ba, "Adam: A Method for Stochastic Optimization",
+    ICLR 2015, arXiv:1412.6980.
+    S. J. Reddi, S. Kale and S. Kumar, "On the Convergence of Adam and Beyond",
+    ICLR 2018, arXiv:1904.09237.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+        maximize: bool = False,
+        *,
+        decoupled_weight_decay: bool = False,
+        clip_norm: float | None = None,
+        clip_value: float | None = None,
+        nonfinite: str = "ignore",
+    ) -> None:
+        defaults = {
+            "lr": lr,
+            "betas": betas,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "amsgrad": amsgrad,
+            "maximize": maximize,
+            "decoupled_weight_decay": decoupled_weight_decay,
+        }
+        super().__init__(
+            params,
+            defaults,
+            clip_norm=clip_norm,
+            clip_value=clip_value,
+            nonfinite=nonfinite,
+        )
+
+    def _validate_group(self, group: dict) -> None:
+        group["lr"] = check_nonnegative("lr", group["lr"])
+        group["initial_lr"] = check_nonnegative("initial_lr", group["initial_lr"])
+        group["betas"] = check_betas(group["betas"])
+        group["eps"] = check_nonnegative("eps", group["eps"])
+        group["weight_decay"] = check_nonnegative("weight_decay", group["weight_decay"])
+        check_bool("amsgrad", group["amsgrad"])
+        check_bool("maximize", group["maximize"])
+        check_bool("decoupled_weight_decay", group["decoupled_weight_decay"])
+
+    def _state_shapes(self, param: NDArray, group: dict) -> dict[str, tuple]:
+        shapes = {"exp_avg": param.shape, "exp_avg_sq": param.shape}
+        if group["amsgrad"]:
+            shapes["max_exp_avg_sq"] = param.shape
+        return shapes
+
+    def _state_scalars(self, group: dict) -> dict[str, Any]:
+        return {"beta1_product": 1.0}
+
+    def _update(self, param: NDArray, grad: NDArray, state: dict, group: dict) -> None:
+        beta1, beta2 = group["betas"]
+        state["beta1_product"] *= beta1
+        adam_update(
+            param,
+            grad,
+            state["exp_avg"],
+            state["exp_avg_sq"],
+            state.get("max_exp_avg_sq"),
+            lr=group["lr"],
+            beta1=beta1,
+            beta2=beta2,
+            eps=group["eps"],
+            weight_decay=group["weight_decay"],
+            decoupled_weight_decay=group["decoupled_weight_decay"],
+            maximize=group["maximize"],
+            bias_correction1=1.0 - state["beta1_product"],
+            bias_correction2=1.0 - beta2 ** state["step"],
+        )
+
+    def diagnostics(self) -> dict[str, dict[str, Any]]:
+        """Per parameter: the effective per-element learning rate and corrections.
+
+        ``effective_lr = (lr / bc1) / (sqrt(v) / sqrt(bc2) + eps)``, the factor
+        that multiplies the first moment in the update (with AMSGrad's maximum
+        in place of ``v``).
+        """
+        out: dict[str, dict[str, Any]] = {}
+        for group in self.param_groups:
+            beta2 = group["betas"][1]
+            for i in group["params"]:
+                state = self.state[i]
+                t = state["step"]
+                bc1 = 1.0 - state["beta1_product"]
+                bc2 = 1.0 - beta2**t
+                second = state.get("max_exp_avg_sq", state["exp_avg_sq"])
+                if t == 0:
+                    effective = np.zeros_like(second)
+                else:
+                    denom = np.sqrt(second) / math.sqrt(bc2) + group["eps"]
+                    with np.errstate(divide="ignore"):
+                        effective = (group["lr"] / bc1) / denom
+                out[self._names[i]] = {
+                    "step": t,
+                    "effective_lr": effective,
+                    "bias_correction1": bc1,
+                    "bias_correction2": bc2,
+                }
+        return out
+
+
+class AdamW(Adam):
+    r"""AdamW (Loshchilov and Hutter, 2019): Adam with decoupled weight decay.
+
+    Before the Adam step of :class:`Adam`, each parameter shrinks:
+
+    ``theta <- theta * (1 - lr * weight_decay)``
+
+    so the decay is not divided by the adaptive denominator as L2 decay is. As in
+    torch.optim.AdamW and optax.adamw, the decay is scaled by the full ``lr``
+    (the paper scales it by the schedule multiplier only). The default
+    ``weight_decay`` is 1e-2, as in torch.
+
+    References
+    ----------
+    I. Loshchilov and F. Hutter, "Decoupled Weight Decay Regularization",
+    ICLR 2019, arXiv:1711.05101.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        maximize: bool = False,
+        **options: Any,
+    ) -> None:
+        options.setdefault("decoupled_weight_decay", True)
+        super().__init__(
+            params, lr, betas, eps, weight_decay, amsgrad, maximize, **options
+        )
+
+
+class AMSGrad(Adam):
+    r"""AMSGrad (Reddi, Kale and Kumar, 2018): ``Adam(..., amsgrad=True)``.
+
+    The denominator uses the running maximum of the raw second moment,
+    ``v_max <- max(v_max, v)``, bias-corrected afterwards as torch does (optax
+    takes the maximum after correction). See :class:`Adam` for the full rule.
+
+    References
+    ----------
+    S. J. Reddi, S. Kale and S. Kumar, "On the Convergence of Adam and Beyond",
+    ICLR 2018, arXiv:1904.09237.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        maximize: bool = False,
+        **options: Any,
+    ) -> None:
+        options["amsgrad"] = True
+        super().__init__(
+            params, lr, betas, eps, weight_decay, maximize=maximize, **options
+        )
