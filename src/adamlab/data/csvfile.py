@@ -7,6 +7,12 @@ the command line prints it and exits with status 2.
 Conventions: the first line is the header; a "row" in a message counts data
 rows from 1 (the header is not counted); empty cells and the usual markers
 (``NA``, ``NaN``, ``null``...) are missing values.
+
+Limitations
+-----------
+Feature columns must be numeric: text categories are refused, not encoded.
+Blank lines are skipped by the reader, so a row number counts data rows, not
+lines of the file. The whole file is read into memory.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from adamlab.data.series import (
     DEFAULT_WINDOW,
     apply_missing_policy,
     build_series_task,
+    format_time,
 )
 from adamlab.data.split import MIN_CLASS_COUNT
 from adamlab.data.tables import build_classification
@@ -136,10 +143,13 @@ def load_csv_table(
     n_dropped = 0
     if incomplete.any():
         row = int(np.flatnonzero(incomplete)[0])
+        gaps = [c for c, v in zip(features, X[row], strict=True) if np.isnan(v)]
+        where = repr(gaps[0]) if gaps else repr(target)
         if missing == "error":
             raise ValueError(
                 f"{shown} has {int(incomplete.sum())} rows with missing values "
-                f"(first at row {row + 1}); pass missing='drop' to drop them"
+                f"(first at row {row + 1}, column {where}); pass missing='drop' "
+                "to drop them"
             )
         n_dropped = int(incomplete.sum())
         X, labels_raw = X[~incomplete], labels_raw[~incomplete]
@@ -263,7 +273,7 @@ def load_csv_series(
         if repeated.size:
             raise ValueError(
                 f"date column {date_column!r} of {shown} repeats the date "
-                f"{np.datetime_as_string(times[repeated[0]])}; expected one row "
+                f"{format_time(times[repeated[0]])}; expected one row "
                 "per date"
             )
 

@@ -15,6 +15,13 @@ The steps, in order:
    do read earlier values as inputs (a forecast may look at the known past).
 4. Standardize with the mean and standard deviation of the values that the
    training windows cover, ``values[:first_val_target]``, and nothing later.
+
+Limitations
+-----------
+The split fractions count windows, so with ``horizon > 1`` the validation
+and training parts lose ``horizon - 1`` windows each at their ends. Under
+``missing="drop"`` the values left are treated as evenly spaced, so a window
+may span a gap.
 """
 
 from __future__ import annotations
@@ -41,6 +48,16 @@ def _time_axis(times: NDArray) -> NDArray[np.float64]:
     if np.issubdtype(times.dtype, np.datetime64):
         return times.astype("datetime64[ns]").astype(np.int64).astype(np.float64)
     return np.asarray(times, dtype=np.float64)
+
+
+def format_time(t: object) -> str:
+    """A time label for messages: a date, a date and time, or a number."""
+    if isinstance(t, np.datetime64):
+        text = str(np.datetime_as_string(t, unit="s"))
+        return text.removesuffix("T00:00:00")
+    if isinstance(t, np.floating | float) and float(t).is_integer():
+        return str(int(t))
+    return str(t)
 
 
 def apply_missing_policy(
@@ -82,9 +99,9 @@ def apply_missing_policy(
     if mask.all():
         raise ValueError(f"{source} has no values, only {n_missing} missing ones")
     if missing == "error":
-        first = int(np.flatnonzero(mask)[0])
+        first = format_time(times[int(np.flatnonzero(mask)[0])])
         raise ValueError(
-            f"{source} has {n_missing} missing values (first at {times[first]}); "
+            f"{source} has {n_missing} missing values (first at {first}); "
             "choose a policy: missing='interpolate' (linear in time) or "
             "missing='drop'"
         )
@@ -217,8 +234,8 @@ def build_series_task(
     scale = float(fit.std())
     if scale == 0.0:
         raise ValueError(
-            f"{source} is constant ({fit[0]!r}) over its training part (the first "
-            f"{first_val_target} values); there is nothing to predict"
+            f"{source} is constant ({float(fit[0]):g}) over its training part "
+            f"(the first {first_val_target} values); there is nothing to predict"
         )
     info = SeriesInfo(
         values=values,

@@ -57,7 +57,10 @@ def log_softmax(z: ArrayLike, axis: int = -1) -> NDArray:
 def _shift(z: NDArray, axis: int) -> NDArray:
     m = np.max(z, axis=axis, keepdims=True)
     m = np.where(np.isfinite(m), m, 0)
-    return z - m
+    # z - m <= 0; it overflows only to -inf (e.g. -1e308 - 1e308), whose exp is
+    # the correct 0, so that overflow is expected and silenced.
+    with np.errstate(over="ignore"):
+        return z - m
 
 
 def _float_dtype(x: NDArray) -> np.dtype:

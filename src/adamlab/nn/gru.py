@@ -73,28 +73,31 @@ class GRU(Recurrent):
     def _backward_steps(self, dhs: NDArray, hs: NDArray) -> tuple[NDArray, NDArray]:
         w_hh = self.params["weight_hh"]
         gates, hidden_n = self._steps["gates"], self._steps["hidden_n"]
-        n = self.hidden
+        batch, steps, n = hs.shape
+        r, z, cand = gates[..., :n], gates[..., n : 2 * n], gates[..., 2 * n :]
+        h_prev = np.zeros_like(hs)
+        h_prev[:, 1:] = hs[:, :-1]
+
+        # Local derivatives of (1)-(4), for all steps at once
+        d_cand = (1.0 - z) * (1.0 - cand * cand)  # d a^n / d h through (4), (3)
+        d_z = (h_prev - cand) * z * (1.0 - z)  # d a^z / d h through (4), (2)
+        d_r = hidden_n * r * (1.0 - r)  # d a^r / d a^n through (3), (1)
+
         dgi = np.empty_like(gates)
         dgh = np.empty_like(gates)
-        dh_next = np.zeros_like(hs[:, 0])
-        for t in range(hs.shape[1] - 1, -1, -1):
-            r, z, cand = gates[:, t, :n], gates[:, t, n : 2 * n], gates[:, t, 2 * n :]
-            h_prev = hs[:, t - 1] if t > 0 else np.zeros_like(dh_next)
-
-            # Through (4), then (3) to the candidate, (1) and (2) to the gates
+        dh_next = np.zeros((batch, n), dtype=hs.dtype)
+        for t in range(steps - 1, -1, -1):
             dh = dhs[:, t] + dh_next
-            dcand = dh * (1.0 - z) * (1.0 - cand * cand)
-            dz = dh * (h_prev - cand) * z * (1.0 - z)
-            dr = dcand * hidden_n[:, t] * r * (1.0 - r)
-            dgi[:, t, :n] = dr
-            dgi[:, t, n : 2 * n] = dz
-            dgi[:, t, 2 * n :] = dcand
-            dgh[:, t, : 2 * n] = dgi[:, t, : 2 * n]
-            dgh[:, t, 2 * n :] = dcand * r
+            dn = dh * d_cand[:, t]
+            np.multiply(dn, d_r[:, t], out=dgh[:, t, :n])
+            np.multiply(dh, d_z[:, t], out=dgh[:, t, n : 2 * n])
+            np.multiply(dn, r[:, t], out=dgh[:, t, 2 * n :])
+            dgi[:, t, 2 * n :] = dn
 
             # Hidden gradient carried into step t - 1, unless cut there
             if self._cut_before(t):
                 dh_next = np.zeros_like(dh)
             else:
-                dh_next = dh * z + dgh[:, t] @ w_hh
+                dh_next = dh * z[:, t] + dgh[:, t] @ w_hh
+        dgi[..., : 2 * n] = dgh[..., : 2 * n]
         return dgi, dgh

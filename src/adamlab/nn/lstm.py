@@ -78,34 +78,36 @@ class LSTM(Recurrent):
     def _backward_steps(self, dhs: NDArray, hs: NDArray) -> tuple[NDArray, NDArray]:
         w_hh = self.params["weight_hh"]
         acts, cs, tanh_cs = (self._steps[k] for k in ("acts", "cs", "tanh_cs"))
-        n = self.hidden
-        da = np.empty_like(acts)
-        dh_next = np.zeros_like(hs[:, 0])
-        dc_next = np.zeros_like(dh_next)
-        for t in range(hs.shape[1] - 1, -1, -1):
-            act = acts[:, t]
-            i, f, g, o = (
-                act[:, :n],
-                act[:, n : 2 * n],
-                act[:, 2 * n : 3 * n],
-                act[:, 3 * n :],
-            )
-            c_prev = cs[:, t - 1] if t > 0 else np.zeros_like(dh_next)
-            tanh_c = tanh_cs[:, t]
+        batch, steps, n = hs.shape
+        i, f = acts[..., :n], acts[..., n : 2 * n]
+        g, o = acts[..., 2 * n : 3 * n], acts[..., 3 * n :]
+        c_prev = np.zeros_like(cs)
+        c_prev[:, 1:] = cs[:, :-1]
 
-            # Through (4) to the output gate and the cell, then (3) and (2)
+        # Local derivatives of (2)-(4), for all steps at once: the pre-activation
+        # gradients are dc * [g i', c_prev f', i g'] and dh * tanh(c) o'
+        local = np.empty((batch, steps, 4, n), dtype=acts.dtype)
+        local[:, :, 0] = g * i * (1.0 - i)
+        local[:, :, 1] = c_prev * f * (1.0 - f)
+        local[:, :, 2] = i * (1.0 - g * g)
+        local[:, :, 3] = tanh_cs * o * (1.0 - o)
+        dc_dh = o * (1.0 - tanh_cs * tanh_cs)  # d c_t / d h_t through (4)
+
+        da = np.empty_like(local)
+        dh_next = np.zeros((batch, n), dtype=hs.dtype)
+        dc_next = np.zeros_like(dh_next)
+        for t in range(steps - 1, -1, -1):
             dh = dhs[:, t] + dh_next
-            dc = dc_next + dh * o * (1.0 - tanh_c * tanh_c)
-            da[:, t, :n] = dc * g * i * (1.0 - i)
-            da[:, t, n : 2 * n] = dc * c_prev * f * (1.0 - f)
-            da[:, t, 2 * n : 3 * n] = dc * i * (1.0 - g * g)
-            da[:, t, 3 * n :] = dh * tanh_c * o * (1.0 - o)
+            dc = dc_next + dh * dc_dh[:, t]
+            np.multiply(dc[:, None, :], local[:, t, :3], out=da[:, t, :3])
+            np.multiply(dh, local[:, t, 3], out=da[:, t, 3])
 
             # State gradients carried into step t - 1, unless cut there
             if self._cut_before(t):
                 dh_next = np.zeros_like(dh)
                 dc_next = np.zeros_like(dc)
             else:
-                dh_next = da[:, t] @ w_hh
-                dc_next = dc * f
+                dh_next = da[:, t].reshape(batch, 4 * n) @ w_hh
+                dc_next = dc * f[:, t]
+        da = da.reshape(batch, steps, 4 * n)
         return da, da

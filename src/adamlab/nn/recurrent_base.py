@@ -10,15 +10,15 @@ Layout (torch's, so weights copy straight across)
 For a cell with ``G`` gate blocks, ``hidden`` units and ``n_in`` inputs the
 parameters are
 
-==============  ======================  ==================================
-key             shape                   meaning
-==============  ======================  ==================================
-``weight_ih``   ``(G * hidden, n_in)``  input-to-gates weights, blocks
-                                        stacked in the cell's gate order
-``weight_hh``   ``(G * hidden, hidden)``  hidden-to-gates weights
-``bias_ih``     ``(G * hidden,)``       bias added to the input product
-``bias_hh``     ``(G * hidden,)``       bias added to the hidden product
-==============  ======================  ==================================
+=============  ==========================  ===============================
+key            shape                       meaning
+=============  ==========================  ===============================
+``weight_ih``  ``(G * hidden, n_in)``      input-to-gates weights, blocks
+                                           stacked in the gate order
+``weight_hh``  ``(G * hidden, hidden)``    hidden-to-gates weights
+``bias_ih``    ``(G * hidden,)``           bias of the input product
+``bias_hh``    ``(G * hidden,)``           bias of the hidden product
+=============  ==========================  ===============================
 
 which is exactly ``torch.nn.RNN`` / ``LSTM`` / ``GRU`` with one layer and
 ``batch_first=True``: ``weight_ih_l0``, ``weight_hh_l0``, ``bias_ih_l0`` and
@@ -50,7 +50,8 @@ Limitations
 With sequence-to-one output and ``truncate=k < time``, only the last chunk
 receives any gradient (the loss sees only the last hidden state); this is what
 truncation means, but it makes truncation mostly useful for sequence-to-
-sequence training. The time loop is Python (vectorised over the batch only),
+sequence training. The initial state is always zero (no stateful mode carrying
+state between calls). The time loop is Python (vectorised over the batch only),
 and all per-step activations of one forward are kept for the backward pass:
 memory grows as ``batch * time * G * hidden``.
 """

@@ -9,7 +9,6 @@ Weights travel separately as arrays by parameter name
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,25 +17,17 @@ from numpy.typing import DTypeLike
 from adamlab.nn.layer import LAYER_KINDS, Layer
 from adamlab.nn.sequential import Sequential
 
-# Modules that define further layer kinds, imported on first need.
-_OPTIONAL_LAYER_MODULES = ("adamlab.nn.recurrent",)
-
 
 def layer_from_config(cfg: Mapping[str, Any]) -> Layer:
     """Rebuild one layer from ``layer.config()``.
 
     The class is looked up by ``cfg["kind"]`` among all defined layer classes
-    and called with the remaining entries as keyword arguments.
+    (importing :mod:`adamlab.nn` defines the feed-forward and the recurrent
+    ones) and called with the remaining entries as keyword arguments.
     """
     if not isinstance(cfg, Mapping) or "kind" not in cfg:
         raise ValueError(f"a layer config must be a dict with a 'kind', got {cfg!r}")
     kind = cfg["kind"]
-    if kind not in LAYER_KINDS:
-        for module in _OPTIONAL_LAYER_MODULES:
-            try:
-                importlib.import_module(module)
-            except ModuleNotFoundError:
-                continue
     if kind not in LAYER_KINDS:
         raise ValueError(
             f"layer kind must be one of {sorted(LAYER_KINDS)}, got {kind!r}"

@@ -8,6 +8,7 @@ asked for, so listing names stays cheap.
 from __future__ import annotations
 
 import importlib
+import inspect
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,10 +43,40 @@ def optimizer_class(name: str) -> type:
     return getattr(importlib.import_module(entry.module), entry.cls)
 
 
+def accepted_keywords(cls: type) -> set[str]:
+    """Keyword arguments a class's constructor takes, following ``**options``
+    up the base classes."""
+    names: set[str] = set()
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is None:
+            continue
+        params = inspect.signature(init).parameters.values()
+        names |= {
+            p.name
+            for p in params
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+        }
+        if not any(p.kind is p.VAR_KEYWORD for p in params):
+            break
+    return names - {"self", "params"}
+
+
 def make_optimizer(name: str, params: Any, **hyperparameters: Any):
-    """Build the optimizer ``name`` over ``params`` with its CLI defaults."""
+    """Build the optimizer ``name`` over ``params`` with its CLI defaults.
+
+    A hyperparameter the optimizer does not take is a ``ValueError`` naming it
+    and the ones it does take.
+    """
     entry = OPTIMIZERS.get(name)
     cls = optimizer_class(name)
+    accepted = accepted_keywords(cls)
+    unknown = sorted(set(hyperparameters) - accepted)
+    if unknown:
+        raise ValueError(
+            f"optimizer {name!r} does not take {', '.join(unknown)}; "
+            f"it takes: {', '.join(sorted(accepted))}"
+        )
     options = dict(entry.cli_defaults)
     options.update(hyperparameters)
     return cls(params, **options)

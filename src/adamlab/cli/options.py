@@ -1,0 +1,260 @@
+"""Command-line options shared by ``train``, ``compare`` and ``evaluate``.
+
+This module imports nothing heavy, so ``adamlab --help`` answers at once. The
+names listed here mirror the registries (``adamlab.data.TASKS``,
+``adamlab.optim.registry.OPTIMIZERS``); a test keeps them in step.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from typing import Any
+
+TASK_NAMES = ("digits", "breast-cancer", "sunspots", "co2")
+OPTIMIZER_NAMES = (
+    "adam",
+    "adamw",
+    "amsgrad",
+)
+MODEL_NAMES = ("mlp", "rnn", "lstm", "gru")
+
+
+def floats(text: str) -> tuple[float, ...]:
+    """Parse ``"0.9,0.999"`` into floats."""
+    try:
+        return tuple(float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated numbers, got {text!r}"
+        ) from None
+
+
+def ints(text: str) -> tuple[int, ...]:
+    """Parse ``"64"`` or ``"128,64"`` into positive integers."""
+    try:
+        values = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated integers, got {text!r}"
+        ) from None
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"expected positive integers, got {text!r}")
+    return values
+
+
+def positive_int(text: str) -> int:
+    """Parse an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class HyperFlag:
+    """One optimizer hyperparameter flag and the keyword it feeds."""
+
+    flag: str
+    keyword: str
+    type: Any
+    help: str
+    metavar: str = "X"
+
+
+#: Optimizer hyperparameter flags. A flag given for an optimizer that does not
+#: take its keyword is an error naming both.
+HYPER_FLAGS: list[HyperFlag] = [
+    HyperFlag("--lr", "lr", float, "learning rate (default: the optimizer's)"),
+    HyperFlag("--betas", "betas", floats, "beta1,beta2 (default 0.9,0.999)", "B1,B2"),
+    HyperFlag("--eps", "eps", float, "denominator epsilon (default 1e-8)"),
+    HyperFlag(
+        "--weight-decay",
+        "weight_decay",
+        float,
+        "L2 decay for adam, decoupled decay for adamw (default: the optimizer's)",
+    ),
+]
+
+
+def add_data_options(parser: argparse.ArgumentParser) -> None:
+    """Task and data options."""
+    group = parser.add_argument_group("data")
+    group.add_argument(
+        "--task",
+        default="digits",
+        metavar="NAME",
+        help=f"bundled task: {', '.join(TASK_NAMES)} (default digits)",
+    )
+    group.add_argument(
+        "--csv",
+        metavar="PATH",
+        help="your own CSV file instead of a bundled task (with --target or --column)",
+    )
+    group.add_argument(
+        "--target", metavar="COLUMN", help="CSV label column: train a classifier"
+    )
+    group.add_argument(
+        "--column", metavar="NAME", help="CSV series column: forecast it"
+    )
+    group.add_argument(
+        "--date-column", metavar="NAME", help="CSV column that orders the series"
+    )
+    group.add_argument(
+        "--missing",
+        choices=("error", "interpolate", "drop"),
+        help="missing values in a series: error (CSV default), interpolate, drop",
+    )
+    group.add_argument(
+        "--window", type=positive_int, help="series: past values per example"
+    )
+    group.add_argument(
+        "--split-seed",
+        type=int,
+        default=0,
+        help="seed of the train/val/test split, independent of --seed (default 0)",
+    )
+
+
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    """Network options."""
+    group = parser.add_argument_group("model")
+    group.add_argument(
+        "--model",
+        default="mlp",
+        metavar="KIND",
+        help=f"network: {', '.join(MODEL_NAMES)} (default mlp; rnn/lstm/gru "
+        "for series)",
+    )
+    group.add_argument(
+        "--hidden",
+        type=ints,
+        default=(64,),
+        metavar="N[,N...]",
+        help="hidden layer sizes (default 64)",
+    )
+    group.add_argument(
+        "--activation",
+        default="tanh",
+        choices=("tanh", "relu", "sigmoid"),
+        help="hidden activation of the MLP (default tanh)",
+    )
+    group.add_argument(
+        "--truncate",
+        type=positive_int,
+        metavar="K",
+        help="recurrent models: truncated backpropagation every K steps",
+    )
+    group.add_argument(
+        "--dtype",
+        default="float64",
+        choices=("float32", "float64"),
+        help="dtype of parameters and data (default float64)",
+    )
+
+
+def add_optimizer_options(parser: argparse.ArgumentParser, *, single: bool) -> None:
+    """Optimizer choice and hyperparameters."""
+    group = parser.add_argument_group("optimizer")
+    if single:
+        group.add_argument(
+            "--optimizer",
+            default="adam",
+            metavar="NAME",
+            help=f"one of: {', '.join(OPTIMIZER_NAMES)} (default adam; "
+            "see `adamlab optimizers`)",
+        )
+    for spec in HYPER_FLAGS:
+        group.add_argument(
+            spec.flag,
+            dest=f"hyper_{spec.keyword}",
+            type=spec.type,
+            metavar=spec.metavar,
+            help=spec.help,
+        )
+    group.add_argument(
+        "--clip-norm", type=float, metavar="X", help="clip the global gradient norm"
+    )
+    group.add_argument(
+        "--clip-value", type=float, metavar="X", help="clip each gradient element"
+    )
+    group.add_argument(
+        "--nonfinite",
+        default="skip",
+        choices=("skip", "raise", "ignore"),
+        help="NaN/inf gradient or loss: skip the step with a warning (default), "
+        "raise, or ignore",
+    )
+
+
+def add_training_options(parser: argparse.ArgumentParser) -> None:
+    """Loop options."""
+    group = parser.add_argument_group("training")
+    group.add_argument(
+        "--epochs", type=positive_int, default=30, help="passes over the data (30)"
+    )
+    group.add_argument(
+        "--batch-size", type=positive_int, default=32, help="examples per step (32)"
+    )
+    group.add_argument(
+        "--accumulate",
+        type=positive_int,
+        default=1,
+        metavar="K",
+        help="average K micro-batches per optimizer step (default 1)",
+    )
+
+
+def hyperparameters(args: argparse.Namespace) -> dict[str, Any]:
+    """The optimizer keywords the user gave explicitly."""
+    out = {}
+    for spec in HYPER_FLAGS:
+        value = getattr(args, f"hyper_{spec.keyword}", None)
+        if value is not None:
+            out[spec.keyword] = value
+    return out
+
+
+def flag_for(keyword: str) -> str:
+    """The command-line flag that sets an optimizer keyword."""
+    for spec in HYPER_FLAGS:
+        if spec.keyword == keyword:
+            return spec.flag
+    return keyword
+
+
+def run_config(args: argparse.Namespace, **overrides: Any) -> Any:
+    """A :class:`adamlab.train.RunConfig` from parsed arguments."""
+    from adamlab.train.experiment import RunConfig
+
+    values = dict(
+        task=args.task,
+        csv=args.csv,
+        target=args.target,
+        column=args.column,
+        date_column=args.date_column,
+        missing=args.missing,
+        window=args.window,
+        model=args.model,
+        hidden=args.hidden,
+        activation=args.activation,
+        truncate=args.truncate,
+        optimizer=getattr(args, "optimizer", "adam"),
+        hyperparameters=hyperparameters(args),
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        dtype=args.dtype,
+        seed=args.seed,
+        split_seed=args.split_seed,
+        clip_norm=args.clip_norm,
+        clip_value=args.clip_value,
+        nonfinite=args.nonfinite,
+        accumulate=args.accumulate,
+    )
+    for name in ("lr_schedule", "momentum_schedule"):
+        values[name] = getattr(args, name, None)
+    values.update(overrides)
+    return RunConfig(**values)

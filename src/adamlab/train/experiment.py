@@ -1,0 +1,260 @@
+"""One run from one description: data, model, loss, optimizer, trainer, result.
+
+:class:`RunConfig` holds every option of a run with its default; the command
+line, the comparison lab and checkpoints all build runs through :func:`build`
+and :func:`run`, so a run means the same thing wherever it starts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import platform
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+import adamlab
+
+MODELS = ("mlp", "rnn", "lstm", "gru")
+ACTIVATIONS = ("tanh", "relu", "sigmoid")
+DTYPES = ("float32", "float64")
+
+
+@dataclass
+class RunConfig:
+    """Every option of a training run, with the defaults of ``adamlab train``.
+
+    Defaults were chosen on validation data of ``digits`` (never on test data).
+    ``hyperparameters`` holds only the optimizer options given explicitly;
+    every other one keeps the optimizer's own default.
+    """
+
+    task: str = "digits"
+    csv: str | None = None
+    target: str | None = None
+    column: str | None = None
+    date_column: str | None = None
+    missing: str | None = None
+    window: int | None = None
+    model: str = "mlp"
+    hidden: tuple[int, ...] = (64,)
+    activation: str = "tanh"
+    truncate: int | None = None
+    optimizer: str = "adam"
+    hyperparameters: dict[str, Any] = field(default_factory=dict)
+    epochs: int = 30
+    batch_size: int = 32
+    dtype: str = "float64"
+    seed: int = 0
+    split_seed: int = 0
+    clip_norm: float | None = None
+    clip_value: float | None = None
+    nonfinite: str = "skip"
+    accumulate: int = 1
+    lr_schedule: str | None = None
+    momentum_schedule: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.model not in MODELS:
+            raise ValueError(
+                f"model must be one of {', '.join(MODELS)}, got {self.model!r}"
+            )
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(
+                f"activation must be one of {', '.join(ACTIVATIONS)}, "
+                f"got {self.activation!r}"
+            )
+        if self.dtype not in DTYPES:
+            raise ValueError(
+                f"dtype must be one of {', '.join(DTYPES)}, got {self.dtype!r}"
+            )
+        self.hidden = tuple(int(h) for h in self.hidden)
+        if not self.hidden or min(self.hidden) < 1:
+            raise ValueError(
+                f"hidden sizes must be positive integers, got {self.hidden}"
+            )
+        if self.target is not None and self.column is not None:
+            raise ValueError(
+                "--target (a table's label column) and --column (a series column) "
+                "exclude each other; give one"
+            )
+        if self.csv is not None and self.target is None and self.column is None:
+            raise ValueError(
+                f"--csv {self.csv} needs --target COLUMN (a table) or --column NAME "
+                "(a series)"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able copy of every option."""
+        out = dataclasses.asdict(self)
+        out["hidden"] = list(self.hidden)
+        return out
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> RunConfig:
+        """Rebuild from :meth:`to_dict`, refusing unknown keys by name."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - names)
+        if unknown:
+            raise ValueError(f"unknown run option(s) {unknown}; valid: {sorted(names)}")
+        return cls(**values)
+
+    @property
+    def task_name(self) -> str:
+        """The task as reported: the bundled name or ``csv:PATH``."""
+        return f"csv:{self.csv}" if self.csv else self.task
+
+
+def load_data(config: RunConfig) -> Any:
+    """The run's :class:`adamlab.data.TaskData`."""
+    from adamlab import data
+
+    dtype = np.dtype(config.dtype)
+    sequence = config.model != "mlp"
+    series_options: dict[str, Any] = {}
+    if config.window is not None:
+        series_options["window"] = config.window
+    if config.csv is not None:
+        if config.target is not None:
+            return data.load_csv_table(
+                config.csv, config.target, split_seed=config.split_seed, dtype=dtype
+            )
+        if config.missing is not None:
+            series_options["missing"] = config.missing
+        return data.load_csv_series(
+            config.csv,
+            config.column,
+            date_column=config.date_column,
+            dtype=dtype,
+            sequence=sequence,
+            **series_options,
+        )
+    spec = data.TASKS.get(config.task)
+    if spec is not None and spec.kind == "regression":
+        series_options["sequence"] = sequence
+        if config.missing is not None:
+            series_options["missing"] = config.missing
+    elif sequence:
+        raise ValueError(
+            f"model {config.model!r} needs a series task (sunspots, co2 or --csv "
+            f"with --column); task {config.task!r} is a table: use --model mlp"
+        )
+    return data.load_task(
+        config.task, split_seed=config.split_seed, dtype=dtype, **series_options
+    )
+
+
+def build_model(config: RunConfig, task: Any) -> Any:
+    """The network for ``task`` described by ``config``."""
+    from adamlab import nn
+
+    dtype = np.dtype(config.dtype)
+    if config.model == "mlp":
+        return nn.mlp(
+            task.n_features,
+            hidden=config.hidden,
+            n_out=task.n_outputs,
+            activation=config.activation,
+            dtype=dtype,
+            seed=config.seed,
+        )
+    return nn.recurrent_model(
+        config.model,
+        n_in=task.n_features,
+        hidden=config.hidden[0],
+        n_out=task.n_outputs,
+        truncate=config.truncate,
+        dtype=dtype,
+        seed=config.seed,
+    )
+
+
+def build_loss(kind: str) -> Any:
+    """The loss for a task kind."""
+    from adamlab import nn
+
+    return {
+        "multiclass": nn.SoftmaxCrossEntropy,
+        "binary": nn.BinaryCrossEntropyWithLogits,
+        "regression": nn.MeanSquaredError,
+    }[kind]()
+
+
+def build_optimizer(config: RunConfig, model: Any) -> Any:
+    """The optimizer over ``model``'s named parameters, schedules attached."""
+    from adamlab.optim.registry import make_optimizer
+
+    optimizer = make_optimizer(
+        config.optimizer,
+        model.named_parameters(),
+        clip_norm=config.clip_norm,
+        clip_value=config.clip_value,
+        nonfinite="ignore" if config.nonfinite == "ignore" else config.nonfinite,
+        **config.hyperparameters,
+    )
+    return optimizer
+
+
+def build(config: RunConfig, callbacks: tuple = ()) -> Any:
+    """A ready :class:`adamlab.train.loop.Trainer` for ``config``."""
+    from adamlab.train.loop import Trainer
+
+    task = load_data(config)
+    model = build_model(config, task)
+    optimizer = build_optimizer(config, model)
+    return Trainer(
+        model,
+        build_loss(task.kind),
+        optimizer,
+        task,
+        epochs=config.epochs,
+        batch_size=config.batch_size,
+        seed=config.seed,
+        accumulate=config.accumulate,
+        nonfinite=config.nonfinite,
+        callbacks=callbacks,
+    )
+
+
+def versions() -> dict[str, str]:
+    """Versions of what computed the numbers."""
+    out = {
+        "adamlab": adamlab.__version__,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+    }
+    try:
+        import numba
+
+        out["numba"] = numba.__version__
+    except ImportError:  # pragma: no cover - numba is a dependency
+        pass
+    return out
+
+
+def describe(config: RunConfig, trainer: Any, result: dict[str, Any]) -> dict[str, Any]:
+    """The result keys of ``../shared/DESIGN.md`` for a finished run."""
+    out: dict[str, Any] = {
+        "task": config.task_name,
+        "model": config.model,
+        "optimizer": config.optimizer,
+        "seed": config.seed,
+        "split_seed": config.split_seed,
+        "config": config.to_dict(),
+        "versions": versions(),
+    }
+    out.update(result)
+    out["state_bytes"] = int(trainer.optimizer.state_bytes())
+    if trainer.data.kind == "regression" and trainer.data.series is not None:
+        from adamlab.data import baselines
+
+        out["baselines"] = baselines(trainer.data)
+    return out
+
+
+def run(config: RunConfig, callbacks: tuple = ()) -> dict[str, Any]:
+    """Train and test one run; return its result keys."""
+    trainer = build(config, callbacks)
+    result = trainer.fit()
+    return describe(config, trainer, result)
