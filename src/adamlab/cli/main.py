@@ -19,6 +19,7 @@ import adamlab
 COMMANDS = {
     "train": "adamlab.cli.train_cmd",
     "optimizers": "adamlab.cli.optimizers_cmd",
+    "evaluate": "adamlab.cli.evaluate_cmd",
 }
 
 EXIT_USAGE = 2

@@ -16,6 +16,12 @@ OPTIMIZER_NAMES = (
     "adam",
     "adamw",
     "amsgrad",
+    "adabound",
+    "amsbound",
+    "adaboundw",
+    "nadam",
+    "radam",
+    "adamax",
 )
 MODEL_NAMES = ("mlp", "rnn", "lstm", "gru")
 
@@ -77,6 +83,30 @@ HYPER_FLAGS: list[HyperFlag] = [
         float,
         "L2 decay for adam, decoupled decay for adamw (default: the optimizer's)",
     ),
+    HyperFlag(
+        "--final-lr",
+        "final_lr",
+        float,
+        "adabound/amsbound/adaboundw: SGD rate the bounds close on (default 0.1)",
+    ),
+    HyperFlag(
+        "--bound-gamma",
+        "gamma",
+        float,
+        "adabound/amsbound/adaboundw: speed of the bounds, in (0, 1) (default 1e-3)",
+    ),
+    HyperFlag(
+        "--momentum-decay",
+        "momentum_decay",
+        float,
+        "nadam: momentum schedule psi (default 4e-3)",
+    ),
+    HyperFlag(
+        "--rectify-threshold",
+        "rectify_threshold",
+        float,
+        "radam: rho_t above which steps are adaptive, >= 4 (default 5)",
+    ),
 ]
 
 
@@ -109,7 +139,16 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
         help="missing values in a series: error (CSV default), interpolate, drop",
     )
     group.add_argument(
-        "--window", type=positive_int, help="series: past values per example"
+        "--window",
+        type=positive_int,
+        help="series: past values per example (default 12)",
+    )
+    group.add_argument(
+        "--horizon",
+        type=positive_int,
+        default=1,
+        metavar="H",
+        help="series: forecast the next H values (default 1)",
     )
     group.add_argument(
         "--split-seed",
@@ -132,15 +171,15 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--hidden",
         type=ints,
-        default=(64,),
         metavar="N[,N...]",
-        help="hidden layer sizes (default 64)",
+        help="hidden layer sizes (default: the task's, 128 for tables; see "
+        "adamlab.train.defaults)",
     )
     group.add_argument(
         "--activation",
-        default="tanh",
+        default="relu",
         choices=("tanh", "relu", "sigmoid"),
-        help="hidden activation of the MLP (default tanh)",
+        help="hidden activation of the MLP (default relu)",
     )
     group.add_argument(
         "--truncate",
@@ -194,10 +233,14 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
     """Loop options."""
     group = parser.add_argument_group("training")
     group.add_argument(
-        "--epochs", type=positive_int, default=30, help="passes over the data (30)"
+        "--epochs",
+        type=positive_int,
+        help="passes over the data (default: the task's, 60 for tables)",
     )
     group.add_argument(
-        "--batch-size", type=positive_int, default=32, help="examples per step (32)"
+        "--batch-size",
+        type=positive_int,
+        help="examples per step (default: the task's, 32 for tables)",
     )
     group.add_argument(
         "--accumulate",
@@ -238,6 +281,7 @@ def run_config(args: argparse.Namespace, **overrides: Any) -> Any:
         date_column=args.date_column,
         missing=args.missing,
         window=args.window,
+        horizon=getattr(args, "horizon", 1),
         model=args.model,
         hidden=args.hidden,
         activation=args.activation,

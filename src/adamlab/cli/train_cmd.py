@@ -30,6 +30,65 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     out.add_argument(
         "--debug", action="store_true", help="show tracebacks instead of one line"
     )
+    add_checkpoint_options(parser)
+
+
+def add_checkpoint_options(parser: argparse.ArgumentParser) -> None:
+    """Checkpoint, resume and model-file options."""
+    group = parser.add_argument_group("checkpoints and models")
+    group.add_argument(
+        "--checkpoint-dir", metavar="DIR", help="save a checkpoint every epoch in DIR"
+    )
+    group.add_argument(
+        "--checkpoint-every",
+        type=options.positive_int,
+        metavar="N",
+        help="also save every N optimizer steps",
+    )
+    group.add_argument(
+        "--keep",
+        type=options.positive_int,
+        default=2,
+        metavar="N",
+        help="keep the newest N checkpoints (default 2)",
+    )
+    group.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue from the newest good checkpoint in --checkpoint-dir",
+    )
+    group.add_argument(
+        "--save-model",
+        metavar="PATH",
+        help="write the tested weights and the model description (for evaluate)",
+    )
+
+
+def _checkpoint_callbacks(args: argparse.Namespace, config: object) -> tuple:
+    """The Checkpoint callback the options ask for (checked before training)."""
+    from pathlib import Path
+
+    if args.save_model:
+        folder = Path(args.save_model).parent
+        if not folder.is_dir():
+            raise ValueError(
+                f"--save-model {args.save_model}: the folder {folder} does not exist"
+            )
+    if args.checkpoint_dir is None:
+        if args.resume or args.checkpoint_every is not None:
+            flag = "--resume" if args.resume else "--checkpoint-every"
+            raise ValueError(f"{flag} needs --checkpoint-dir DIR")
+        return ()
+    from adamlab.train.checkpoint import Checkpoint
+
+    return (
+        Checkpoint(
+            args.checkpoint_dir,
+            config,
+            every_steps=args.checkpoint_every,
+            keep=args.keep,
+        ),
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,7 +105,13 @@ def run(args: argparse.Namespace) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RuntimeWarning)
         try:
-            trainer = build(config, callbacks=(display,))
+            checkpoints = _checkpoint_callbacks(args, config)
+            trainer = build(config, callbacks=(display, *checkpoints))
+            if args.resume and checkpoints[0].resume(trainer) is None:
+                errors.print(
+                    f"adamlab train: no checkpoint in {args.checkpoint_dir}; "
+                    "starting a fresh run"
+                )
             result = describe(config, trainer, trainer.fit())
         finally:
             display.close()
@@ -56,4 +121,16 @@ def run(args: argparse.Namespace) -> int:
     console.print(summary_line(result), soft_wrap=True)
     if args.json:
         atomic_write_json(args.json, result)
+    if args.save_model:
+        from adamlab.train.model_file import save_model
+
+        save_model(
+            args.save_model,
+            trainer.model,
+            params=trainer.best_params,
+            config=config,
+            data=trainer.data,
+            metrics=result,
+            best_epoch=result["best_epoch"],
+        )
     return 0

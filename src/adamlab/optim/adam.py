@@ -19,6 +19,7 @@ from adamlab.optim.optimizer import Optimizer
 from adamlab.optim.validation import (
     check_betas,
     check_bool,
+    check_choice,
     check_nonnegative,
 )
 
@@ -39,6 +40,10 @@ def adam_update(
     maximize: bool,
     bias_correction1: float,
     bias_correction2: float,
+    eps_mode: str = "outside",
+    eps_root: float = 0.0,
+    amsgrad_mode: str = "raw",
+    decay_lr: float | None = None,
 ) -> None:
     """One Adam step on one array, in place.
 
@@ -55,6 +60,12 @@ def adam_update(
         second moment (None without AMSGrad). Updated in place.
     bias_correction1, bias_correction2
         ``1 - prod(beta1_i)`` and ``1 - beta2**t`` for this parameter's step.
+    eps_mode, eps_root, amsgrad_mode
+        The conventions of :class:`Adam` (defaults: torch's).
+    decay_lr
+        What multiplies ``weight_decay`` in the decoupled shrink; None means
+        ``lr`` (torch, optax). :class:`Adam` passes ``lr / initial_lr`` under
+        ``weight_decay_scale="schedule"`` (Loshchilov and Hutter).
     """
     dtype = exp_avg.dtype
     cast = dtype.type
@@ -66,7 +77,8 @@ def adam_update(
     # Weight decay: decoupled shrinks the parameter, L2 adds to the gradient.
     if weight_decay != 0.0:
         if decoupled_weight_decay:
-            work *= cast(1.0 - lr * weight_decay)
+            rate = lr if decay_lr is None else decay_lr
+            work *= cast(1.0 - rate * weight_decay)
         else:
             g += cast(weight_decay) * work
 
@@ -78,21 +90,95 @@ def adam_update(
     exp_avg_sq *= cast(beta2)
     exp_avg_sq += g
 
-    # Denominator: sqrt(v) / sqrt(bc2) + eps, with AMSGrad's max over raw v.
+    # AMSGrad's running max: over raw v (torch), or over v / bc2 (optax).
     second = exp_avg_sq
-    if max_exp_avg_sq is not None:
+    corrected = max_exp_avg_sq is not None and amsgrad_mode == "corrected"
+    if corrected:
+        v_hat = exp_avg_sq / cast(bias_correction2)
+        np.maximum(max_exp_avg_sq, v_hat, out=max_exp_avg_sq)
+        second = max_exp_avg_sq
+    elif max_exp_avg_sq is not None:
         np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
         second = max_exp_avg_sq
-    denom = np.sqrt(second, out=np.empty_like(second))
-    denom /= cast(math.sqrt(bias_correction2))
+
+    # Denominator: sqrt(v) / sqrt(bc2) + eps (torch, default); sqrt(v / bc2 +
+    # eps_root) + eps (optax); or sqrt(v) + eps with sqrt(bc2) in the step
+    # size (eps-hat, Keras).
+    step_size = lr / bias_correction1
+    if eps_mode == "hat":
+        denom = np.sqrt(second, out=np.empty_like(second))
+        step_size *= math.sqrt(bias_correction2)
+    elif corrected or eps_root != 0.0:
+        denom = second.copy() if corrected else second / cast(bias_correction2)
+        denom += cast(eps_root)
+        np.sqrt(denom, out=denom)
+    else:
+        denom = np.sqrt(second, out=np.empty_like(second))
+        denom /= cast(math.sqrt(bias_correction2))
     denom += cast(eps)
 
-    # Step: param -= (lr / bc1) * m / denom.
+    # Step: param -= step_size * m / denom.
     np.divide(exp_avg, denom, out=denom)
-    denom *= cast(lr / bias_correction1)
+    denom *= cast(step_size)
     work -= denom
     if work is not param:
         param[...] = work
+
+
+#: The convention switches of :class:`Adam` and their defaults (torch's).
+DEFAULT_CONVENTIONS: dict[str, Any] = {
+    "eps_mode": "outside",
+    "eps_root": 0.0,
+    "amsgrad_mode": "raw",
+    "weight_decay_scale": "lr",
+}
+
+
+def check_conventions(group: dict) -> None:
+    """Check (in place) the convention switches of an Adam-family group.
+
+    Groups of subclasses that do not carry a switch keep its default.
+    """
+    for key in DEFAULT_CONVENTIONS:
+        if key not in group:
+            continue
+        if key == "eps_root":
+            group[key] = check_nonnegative("eps_root", group[key])
+        else:
+            choices = {
+                "eps_mode": ("outside", "hat"),
+                "amsgrad_mode": ("raw", "corrected"),
+                "weight_decay_scale": ("lr", "schedule"),
+            }[key]
+            check_choice(key, group[key], choices)
+    mode = group.get("eps_mode", "outside")
+    if mode == "hat" and group.get("eps_root", 0.0) != 0.0:
+        raise ValueError(
+            "eps_root applies with eps_mode='outside' only (optax's form); got "
+            f"eps_mode='hat' and eps_root={group['eps_root']!r}"
+        )
+    if mode == "hat" and group.get("amsgrad_mode", "raw") == "corrected":
+        raise ValueError(
+            "amsgrad_mode='corrected' (optax) needs eps_mode='outside'; got "
+            "eps_mode='hat' (Keras takes the max over raw v: use amsgrad_mode='raw')"
+        )
+    if (
+        group.get("weight_decay_scale", "lr") == "schedule"
+        and group.get("decoupled_weight_decay", False)
+        and group.get("weight_decay", 0.0) != 0.0
+        and group.get("initial_lr", 1.0) == 0.0
+    ):
+        raise ValueError(
+            "weight_decay_scale='schedule' divides lr by initial_lr, which is 0; "
+            "give a positive lr or use weight_decay_scale='lr'"
+        )
+
+
+def decay_rate(group: dict) -> float | None:
+    """The factor of ``weight_decay`` in the decoupled shrink (None: ``lr``)."""
+    if group.get("weight_decay_scale", "lr") == "schedule":
+        return group["lr"] / group["initial_lr"]
+    return None
 
 
 class Adam(Optimizer):
@@ -121,6 +207,24 @@ class Adam(Optimizer):
     optax.amsgrad takes the maximum of the *corrected* ``v_hat`` instead, whose
     denominator is never smaller.
 
+    Conventions. The references differ in three small ways; each is a named
+    option whose default is torch's (docs/conventions.md has an example each):
+
+    - ``eps_mode="outside"`` (torch.optim.Adam, optax.adam, the paper's
+      Algorithm 1): step 6 as written. ``eps_mode="hat"`` (Keras and
+      TensorFlow, the paper's "eps-hat"): ``theta <- theta - lr * sqrt(bc2) /
+      bc1 * m / (sqrt(v) + eps)``, i.e. torch with ``eps * sqrt(bc2)``.
+      ``eps_root > 0`` (optax's ``eps_root``): ``theta <- theta - (lr / bc1) *
+      m / (sqrt(v / bc2 + eps_root) + eps)``, only with ``eps_mode="outside"``.
+    - ``amsgrad_mode="raw"`` (torch, Keras): step 4 as written.
+      ``amsgrad_mode="corrected"`` (optax.amsgrad): ``v_max <- max(v_max, v /
+      bc2)`` and the denominator is ``sqrt(v_max + eps_root) + eps``.
+    - ``weight_decay_scale="lr"`` (torch.optim.AdamW, optax.adamw): the
+      decoupled shrink is ``1 - lr * weight_decay``. ``"schedule"``
+      (Loshchilov and Hutter's Algorithm 2): ``1 - (lr / initial_lr) *
+      weight_decay``, the schedule multiplier only, so ``weight_decay`` is the
+      per-step decay at full schedule whatever the base lr.
+
     Parameters
     ----------
     params
@@ -139,6 +243,16 @@ class Adam(Optimizer):
         Ascend instead of descend.
     decoupled_weight_decay
         Apply ``weight_decay`` as AdamW does (see :class:`AdamW`).
+    eps_mode
+        ``"outside"`` (torch, optax, default) or ``"hat"`` (Keras, TensorFlow).
+    eps_root
+        Added to the corrected second moment inside the square root (optax's
+        ``eps_root``; default 0).
+    amsgrad_mode
+        ``"raw"`` (torch, Keras, default) or ``"corrected"`` (optax).
+    weight_decay_scale
+        ``"lr"`` (torch, optax, default) or ``"schedule"`` (Loshchilov and
+        Hutter); used with ``decoupled_weight_decay`` only.
     clip_norm, clip_value, nonfinite
         Gradient clipping and the non-finite policy; see :class:`Optimizer`.
 
@@ -161,6 +275,10 @@ class Adam(Optimizer):
         maximize: bool = False,
         *,
         decoupled_weight_decay: bool = False,
+        eps_mode: str = "outside",
+        eps_root: float = 0.0,
+        amsgrad_mode: str = "raw",
+        weight_decay_scale: str = "lr",
         clip_norm: float | None = None,
         clip_value: float | None = None,
         nonfinite: str = "ignore",
@@ -173,6 +291,10 @@ class Adam(Optimizer):
             "amsgrad": amsgrad,
             "maximize": maximize,
             "decoupled_weight_decay": decoupled_weight_decay,
+            "eps_mode": eps_mode,
+            "eps_root": eps_root,
+            "amsgrad_mode": amsgrad_mode,
+            "weight_decay_scale": weight_decay_scale,
         }
         super().__init__(
             params,
@@ -191,6 +313,7 @@ class Adam(Optimizer):
         check_bool("amsgrad", group["amsgrad"])
         check_bool("maximize", group["maximize"])
         check_bool("decoupled_weight_decay", group["decoupled_weight_decay"])
+        check_conventions(group)
 
     def _state_shapes(self, param: NDArray, group: dict) -> dict[str, tuple]:
         shapes = {"exp_avg": param.shape, "exp_avg_sq": param.shape}
@@ -219,7 +342,25 @@ class Adam(Optimizer):
             maximize=group["maximize"],
             bias_correction1=1.0 - state["beta1_product"],
             bias_correction2=1.0 - beta2 ** state["step"],
+            eps_mode=group.get("eps_mode", "outside"),
+            eps_root=group.get("eps_root", 0.0),
+            amsgrad_mode=group.get("amsgrad_mode", "raw"),
+            decay_lr=decay_rate(group),
         )
+
+    def _fused_step(
+        self,
+        group: dict,
+        flat_param: NDArray,
+        flat_grad: NDArray,
+        flat_state: dict[str, NDArray],
+        states: list[dict],
+    ) -> bool:
+        # The numba kernel, bit-identical to adam_update (every convention
+        # switch included); imported on first use.
+        from adamlab.optim.kernels.adam import adam_group_step
+
+        return adam_group_step(group, flat_param, flat_grad, flat_state, states)
 
     def diagnostics(self) -> dict[str, dict[str, Any]]:
         """Per parameter: the effective per-element learning rate and corrections.

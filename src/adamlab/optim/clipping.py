@@ -18,12 +18,10 @@ from numpy.typing import NDArray
 CHUNK = 1 << 16
 
 
-def global_norm(arrays: Sequence[NDArray]) -> float:
-    """L2 norm of all elements of ``arrays`` together, as a Python float.
+def _norm_parts(arrays: Sequence[NDArray]) -> tuple[float, float]:
+    """``(largest, root)`` with norm ``= largest * root`` and ``1 <= root``.
 
-    NaN if any element is NaN, inf if any is infinite (and none NaN), else the
-    exact-to-rounding norm computed in float64 after scaling by the largest
-    magnitude, so no finite input overflows.
+    ``largest`` is NaN or inf (and ``root`` 1) when an element is.
     """
     largest = 0.0
     for array in arrays:
@@ -33,14 +31,71 @@ def global_norm(arrays: Sequence[NDArray]) -> float:
                 return math.nan
             largest = max(largest, peak)
     if largest == 0.0 or math.isinf(largest):
-        return largest
+        return largest, 1.0
     total = 0.0
     for array in arrays:
         flat = array.reshape(-1)
         for start in range(0, flat.size, CHUNK):
             chunk = flat[start : start + CHUNK].astype(np.float64) / largest
             total += float(np.dot(chunk, chunk))
-    return largest * math.sqrt(total)
+    return largest, math.sqrt(total)
+
+
+def global_norm(arrays: Sequence[NDArray]) -> float:
+    """L2 norm of all elements of ``arrays`` together, as a Python float.
+
+    NaN if any element is NaN, inf if any is infinite (and none NaN), else the
+    exact-to-rounding norm computed in float64 after scaling by the largest
+    magnitude, so no finite input overflows (only a norm beyond float64's range,
+    about 1.8e308, is inf).
+    """
+    largest, root = _norm_parts(arrays)
+    if math.isnan(largest):
+        return math.nan
+    return largest * root
+
+
+def clip_coefficient(arrays: Sequence[NDArray], max_norm: float, norm: float) -> float:
+    """The factor ``min(1, max_norm / norm)`` that clips ``arrays`` to ``max_norm``.
+
+    ``norm`` is :func:`global_norm` of ``arrays``. Where it overflowed float64
+    (finite elements near 1e308) the factor is recomputed from the scaled
+    parts, so it is still right. A NaN or infinite element gives 0 for an
+    infinite norm and NaN for a NaN one, so the clipped gradients are NaN/0 as
+    torch's ``clip_grad_norm_`` gives them.
+    """
+    if math.isnan(norm):
+        return math.nan
+    if math.isfinite(norm):
+        return max_norm / norm if norm > max_norm else 1.0
+    largest, root = _norm_parts(arrays)
+    if math.isinf(largest):
+        return 0.0
+    return (max_norm / largest) / root
+
+
+def first_nonfinite(grads: Sequence[NDArray | None]) -> int | None:
+    """Index of the first gradient holding a NaN or inf, or None."""
+    for i, g in enumerate(grads):
+        if g is not None and not np.isfinite(g).all():
+            return i
+    return None
+
+
+def clip_by_global_norm(
+    grads: Sequence[NDArray | None], max_norm: float
+) -> tuple[list[NDArray | None], float]:
+    """New gradients scaled to global norm at most ``max_norm``, and the norm.
+
+    The functional form of the ``clip_norm`` option; the inputs are unchanged.
+    """
+    if not max_norm > 0.0:
+        raise ValueError(f"max_norm must be a number > 0, got {max_norm!r}")
+    present = [g for g in grads if g is not None]
+    norm = global_norm(present)
+    scale = clip_coefficient(present, max_norm, norm)
+    clipped = [None if g is None else clip_by_value(g, scale) for g in grads]
+    return clipped, norm
 
 
 def clip_by_value(

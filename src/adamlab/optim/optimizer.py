@@ -21,17 +21,25 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from operator import is_, itemgetter
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from adamlab.optim.clipping import clip_by_value, global_norm
+from adamlab.optim.clipping import (
+    clip_by_value,
+    clip_coefficient,
+    first_nonfinite,
+    global_norm,
+)
 from adamlab.optim.layout import flat_view
 from adamlab.optim.validation import check_choice, check_positive
 
 NONFINITE_POLICIES = ("ignore", "raise", "skip")
 FLOAT_DTYPES = (np.float16, np.float32, np.float64)
+FUSED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+_STEP = itemgetter("step")
 
 
 class NonFiniteGradientError(FloatingPointError):
@@ -127,6 +135,11 @@ class Optimizer:
         self._flat_params: list[NDArray | None] = []
         self._flat_state: list[dict[str, NDArray]] = []
         self._grad_cache: tuple[list[Any], list[NDArray | None]] | None = None
+        self._flat_grad_cache: tuple[list[Any], list[NDArray | None]] | None = None
+        self._group_states: list[list[dict[str, Any]]] = []
+        self._validated: dict[int, tuple[Any, ...]] = {}
+        #: Group updates done by a fused kernel (read by tests and the benchmark).
+        self.fused_group_steps = 0
 
         params = list(params)
         if not params:
@@ -194,6 +207,7 @@ class Optimizer:
         self._flat_params.append(flat_view(arrays))
         self._allocate_state(new, arrays, start)
         self._grad_cache = None
+        self._flat_grad_cache = None
 
     def _allocate_state(self, group: dict, arrays: list[NDArray], start: int) -> None:
         """Zero state for a new group: one flat buffer per (key, dtype), viewed."""
@@ -219,6 +233,7 @@ class Optimizer:
                 offsets[slot] += n
             self.state[start + i] = entry
         self._flat_state.append({key: buf for (key, _), buf in buffers.items()})
+        self._group_states.append([self.state[start + i] for i in range(len(arrays))])
 
     # --------------------------------------------------------- for subclasses
 
@@ -252,7 +267,76 @@ class Optimizer:
             state["step"] += 1
             self._update(param, grad, state, group)
 
+    def _fused_step(
+        self,
+        group: dict,
+        flat_param: NDArray,
+        flat_grad: NDArray,
+        flat_state: dict[str, NDArray],
+        states: list[dict],
+    ) -> bool:
+        """Update a whole group with one kernel call; return False to decline.
+
+        Called only when the group's parameters and gradients each tile one
+        contiguous float32/float64 buffer and every parameter has the same step
+        count (``states[0]["step"]``, not yet advanced). ``flat_state`` maps each
+        state key to its flat buffer, element for element with ``flat_param``.
+        An implementation must advance every ``state["step"]`` (and its other
+        per-parameter scalars) exactly as the general path would. The base
+        class has no kernel and declines.
+        """
+        return False
+
     # -------------------------------------------------------------- stepping
+
+    def _flat_grads(self, grads: list[NDArray | None]) -> list[NDArray | None]:
+        """Per group, the 1-D view its gradients tile, or None (cached)."""
+        cache = self._flat_grad_cache
+        if cache is not None and cache[0] is grads:
+            return cache[1]
+        flats: list[NDArray | None] = []
+        for index, where in enumerate(self._group_slices):
+            part = grads[where]
+            if self._flat_params[index] is None or any(g is None for g in part):
+                flats.append(None)
+            else:
+                flats.append(flat_view(part))
+        self._flat_grad_cache = (grads, flats)
+        return flats
+
+    def _revalidate(self, index: int, group: dict) -> None:
+        """Validate a group again unless it holds the very objects last checked.
+
+        Checked values are normalised to immutable Python objects, so a group
+        whose keys and values are identical (``is``) to the last check needs no
+        new one; any assignment (a schedule, a user, ``load_state_dict``) makes
+        a new object and triggers the full check.
+        """
+        snapshot = (*group, *group.values())
+        seen = self._validated.get(index)
+        if (
+            seen is not None
+            and len(seen) == len(snapshot)
+            and all(map(is_, seen, snapshot))
+        ):
+            return
+        self._validate_group(group)
+        self._validated[index] = (*group, *group.values())
+
+    def _flat_step(self, index: int, group: dict, flat_grad: NDArray) -> bool:
+        """The flat fast path: one kernel call for the group, if it qualifies."""
+        flat_param = self._flat_params[index]
+        if flat_param is None or flat_param.dtype not in FUSED_DTYPES:
+            return False
+        states = self._group_states[index]
+        if len(set(map(_STEP, states))) != 1:
+            return False
+        done = self._fused_step(
+            group, flat_param, flat_grad, self._flat_state[index], states
+        )
+        if done:
+            self.fused_group_steps += 1
+        return done
 
     def _checked_grads(self, grads: Sequence[Any]) -> list[NDArray | None]:
         """Check count, shapes and dtypes (cached while the same arrays come back)."""
@@ -303,39 +387,52 @@ class Optimizer:
         ``nonfinite="skip"``.
         """
         grads = self._checked_grads(grads)
-        for group in self.param_groups:
-            self._validate_group(group)
+        for index, group in enumerate(self.param_groups):
+            self._revalidate(index, group)
 
         scale = 1.0
         if self.clip_norm is not None or self.nonfinite != "ignore":
             present = [g for g in grads if g is not None]
             norm = global_norm(present)
             self.last_grad_norm = norm
+            # An infinite norm of finite float64 gradients (beyond 1.8e308) is
+            # an overflow of the norm, not a non-finite gradient.
+            bad = None
             if not math.isfinite(norm) and self.nonfinite != "ignore":
-                bad = next(
-                    self._names[i]
-                    for i, g in enumerate(grads)
-                    if g is not None and not np.isfinite(g).all()
-                )
+                bad = first_nonfinite(grads)
+            if bad is not None:
                 if self.nonfinite == "raise":
                     raise NonFiniteGradientError(
-                        f"gradient of {bad} holds NaN or inf; nothing was updated"
+                        f"gradient of {self._names[bad]} holds NaN or inf; "
+                        "nothing was updated"
                     )
                 self.skipped_steps += 1
                 return False
-            if self.clip_norm is not None and norm > self.clip_norm:
-                scale = self.clip_norm / norm
-        if scale != 1.0 or self.clip_value is not None:
-            grads = [
-                None if g is None else clip_by_value(g, scale, self.clip_value)
-                for g in grads
-            ]
+            if self.clip_norm is not None:
+                scale = clip_coefficient(present, self.clip_norm, norm)
 
+        # Clipping is element-wise, so a group's flat gradient is clipped as one
+        # array; the per-parameter copies are made only for the general path.
+        clipping = scale != 1.0 or self.clip_value is not None
+        flat_grads = self._flat_grads(grads)
+        if clipping:
+            flat_grads = [
+                None if f is None else clip_by_value(f, scale, self.clip_value)
+                for f in flat_grads
+            ]
         for index, group in enumerate(self.param_groups):
+            flat_grad = flat_grads[index]
+            if flat_grad is not None and self._flat_step(index, group, flat_grad):
+                continue
             where = self._group_slices[index]
-            params = self._params[where]
-            states = [self.state[i] for i in range(where.start, where.stop)]
-            self._step_group(index, group, params, grads[where], states)
+            group_grads = grads[where]
+            if clipping:
+                group_grads = [
+                    None if g is None else clip_by_value(g, scale, self.clip_value)
+                    for g in group_grads
+                ]
+            states = self._group_states[index]
+            self._step_group(index, group, self._params[where], group_grads, states)
 
         self.completed_steps += 1
         for schedule in self.schedules:
@@ -484,6 +581,7 @@ class Optimizer:
         self.completed_steps = int(counters.get("completed_steps", 0))
         self.skipped_steps = int(counters.get("skipped_steps", 0))
         self._grad_cache = None
+        self._flat_grad_cache = None
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]

@@ -24,12 +24,52 @@ class Entry:
 
 
 OPTIMIZERS: dict[str, Entry] = {
+    "adafactor": Entry(
+        "adamlab.optim.adafactor",
+        "Adafactor",
+        "factored second moment, relative steps (Shazeer and Stern 2018)",
+    ),
     "adam": Entry("adamlab.optim.adam", "Adam", "Adam (Kingma and Ba 2014)"),
     "adamw": Entry(
         "adamlab.optim.adam", "AdamW", "Adam with decoupled weight decay (2019)"
     ),
     "amsgrad": Entry(
         "adamlab.optim.adam", "AMSGrad", "Adam with a running max of v (2018)"
+    ),
+    "adaptive-adam": Entry(
+        "adamlab.optim.adaptive_adam",
+        "AdaptiveAdam",
+        "Adam with a scheduled beta1: constant, decay or cyclic",
+    ),
+    "adabound": Entry(
+        "adamlab.optim.adabound",
+        "AdaBound",
+        "Adam with step sizes clipped to bounds that close on SGD (2019)",
+    ),
+    "amsbound": Entry(
+        "adamlab.optim.adabound",
+        "AMSBound",
+        "AdaBound with AMSGrad's running max of v (2019)",
+    ),
+    "adaboundw": Entry(
+        "adamlab.optim.adabound",
+        "AdaBoundW",
+        "AdaBound with decoupled weight decay",
+    ),
+    "nadam": Entry(
+        "adamlab.optim.nadam",
+        "NAdam",
+        "Adam with Nesterov momentum and a momentum schedule (2016)",
+    ),
+    "radam": Entry(
+        "adamlab.optim.radam",
+        "RAdam",
+        "Adam with its early adaptive rate rectified (2019)",
+    ),
+    "adamax": Entry(
+        "adamlab.optim.adamax",
+        "Adamax",
+        "Adam with an infinity-norm second moment (2014)",
     ),
 }
 

@@ -25,9 +25,14 @@ DTYPES = ("float32", "float64")
 class RunConfig:
     """Every option of a training run, with the defaults of ``adamlab train``.
 
-    Defaults were chosen on validation data of ``digits`` (never on test data).
-    ``hyperparameters`` holds only the optimizer options given explicitly;
-    every other one keeps the optimizer's own default.
+    ``hidden``, ``epochs``, ``batch_size`` and ``window`` left at ``None``
+    take the defaults of the task's kind and model, filled in at construction
+    by :func:`adamlab.train.defaults.resolve` (chosen on validation data only,
+    never on test data; the table and how it was chosen are there).
+    ``hyperparameters`` holds the optimizer options given explicitly, plus the
+    default ``lr`` where that table has one; every other option keeps the
+    optimizer's own default. ``horizon`` is the number of future values a
+    series model forecasts (1 for tables).
     """
 
     task: str = "digits"
@@ -37,14 +42,15 @@ class RunConfig:
     date_column: str | None = None
     missing: str | None = None
     window: int | None = None
+    horizon: int = 1
     model: str = "mlp"
-    hidden: tuple[int, ...] = (64,)
-    activation: str = "tanh"
+    hidden: tuple[int, ...] | None = None
+    activation: str = "relu"
     truncate: int | None = None
     optimizer: str = "adam"
     hyperparameters: dict[str, Any] = field(default_factory=dict)
-    epochs: int = 30
-    batch_size: int = 32
+    epochs: int | None = None
+    batch_size: int | None = None
     dtype: str = "float64"
     seed: int = 0
     split_seed: int = 0
@@ -56,6 +62,9 @@ class RunConfig:
     momentum_schedule: str | None = None
 
     def __post_init__(self) -> None:
+        from adamlab.train.defaults import resolve
+
+        resolve(self)
         if self.model not in MODELS:
             raise ValueError(
                 f"model must be one of {', '.join(MODELS)}, got {self.model!r}"
@@ -74,6 +83,10 @@ class RunConfig:
             raise ValueError(
                 f"hidden sizes must be positive integers, got {self.hidden}"
             )
+        if isinstance(self.horizon, bool) or not isinstance(self.horizon, int):
+            raise TypeError(f"horizon must be an integer, got {self.horizon!r}")
+        if self.horizon < 1:
+            raise ValueError(f"horizon must be >= 1, got {self.horizon}")
         if self.target is not None and self.column is not None:
             raise ValueError(
                 "--target (a table's label column) and --column (a series column) "
@@ -115,8 +128,15 @@ def load_data(config: RunConfig) -> Any:
     series_options: dict[str, Any] = {}
     if config.window is not None:
         series_options["window"] = config.window
+    if config.horizon != 1:
+        series_options["horizon"] = config.horizon
     if config.csv is not None:
         if config.target is not None:
+            if config.horizon != 1:
+                raise ValueError(
+                    f"--horizon {config.horizon} applies to series; a table "
+                    "(--csv with --target) predicts its target column only"
+                )
             return data.load_csv_table(
                 config.csv, config.target, split_seed=config.split_seed, dtype=dtype
             )
@@ -139,6 +159,11 @@ def load_data(config: RunConfig) -> Any:
         raise ValueError(
             f"model {config.model!r} needs a series task (sunspots, co2 or --csv "
             f"with --column); task {config.task!r} is a table: use --model mlp"
+        )
+    elif spec is not None and config.horizon != 1:
+        raise ValueError(
+            f"--horizon {config.horizon} applies to series (sunspots, co2 or --csv "
+            f"with --column); task {config.task!r} is a table"
         )
     return data.load_task(
         config.task, split_seed=config.split_seed, dtype=dtype, **series_options

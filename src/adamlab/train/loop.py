@@ -106,6 +106,10 @@ class Trainer:
         self._y_train = targets_for(data.kind, data.y_train, model.param_buffer.dtype)
         self._accumulated: np.ndarray | None = None
         self._loss_skips = 0
+        # The epoch in progress: its data order, the next batch's position, the
+        # losses and time so far. Saved by state_dict so that a checkpoint
+        # taken after a step resumes in the middle of the epoch.
+        self._progress: dict[str, Any] | None = None
 
     # ------------------------------------------------------------- running
 
@@ -121,16 +125,25 @@ class Trainer:
     def run_epoch(self) -> dict[str, Any]:
         """One pass over the training split; returns the history row."""
         epoch = self.epoch + 1
-        self.callbacks.on_epoch_start(self, epoch)
-        started = time.perf_counter()
-        skipped_before = self._skips()
-        losses = []
-
-        order = self.rng.permutation(self.data.n_train)
+        progress = self._progress
+        if progress is None:
+            self.callbacks.on_epoch_start(self, epoch)
+            progress = self._progress = {
+                "order": self.rng.permutation(self.data.n_train),
+                "position": 0,
+                "losses": [],
+                "skipped_before": self._skips(),
+                "seconds": 0.0,
+            }
+        started = time.perf_counter() - progress["seconds"]
+        skipped_before = progress["skipped_before"]
+        losses = progress["losses"]
+        order = progress["order"]
         grad_buffer = self.model.grad_buffer
         grads = self.model.gradients()
         pending = 0
-        for start in range(0, len(order), self.batch_size):
+        for start in range(progress["position"], len(order), self.batch_size):
+            progress["position"] = start + self.batch_size
             batch = order[start : start + self.batch_size]
             x = self.data.X_train[batch]
             y = self._y_train[batch]
@@ -168,9 +181,11 @@ class Trainer:
                     RuntimeWarning,
                     stacklevel=2,
                 )
+            progress["seconds"] = time.perf_counter() - started
             self.callbacks.on_step_end(self, self.step, value)
         if self._accumulated is not None:
             self._accumulated[...] = 0
+        self._progress = None
 
         seconds = time.perf_counter() - started
         self.train_seconds += seconds
@@ -245,6 +260,9 @@ class Trainer:
             "best_params": self.best_params.copy(),
             "train_seconds": self.train_seconds,
             "loss_skips": self._loss_skips,
+            "progress": None
+            if self._progress is None
+            else _copy_progress(self._progress),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -264,3 +282,23 @@ class Trainer:
         self.best_params[...] = best
         self.train_seconds = float(state["train_seconds"])
         self._loss_skips = int(state.get("loss_skips", 0))
+        progress = state.get("progress")
+        if progress is not None:
+            order = np.asarray(progress["order"])
+            if order.shape != (self.data.n_train,):
+                raise ValueError(
+                    f"the saved epoch order has shape {order.shape}; this run's "
+                    f"training split has {self.data.n_train} examples"
+                )
+            progress = _copy_progress(progress)
+        self._progress = progress
+
+
+def _copy_progress(progress: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "order": np.array(progress["order"], dtype=np.int64),
+        "position": int(progress["position"]),
+        "losses": [float(v) for v in progress["losses"]],
+        "skipped_before": int(progress["skipped_before"]),
+        "seconds": float(progress["seconds"]),
+    }

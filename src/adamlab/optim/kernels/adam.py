@@ -2,36 +2,55 @@
 
 Each element goes through the operations of :func:`adamlab.optim.adam.adam_update`
 in its order and dtype (the scalars arrive already cast, in ``coef``), so the
-result is bit-identical to the NumPy reference:
+result is bit-identical to the NumPy reference, for every convention switch:
 
-1. ``g = -g`` if maximize; ``g = g + wd * p`` (L2) or ``p = p * (1 - lr wd)``
-   (decoupled);
+1. ``g = -g`` if maximize; ``g = g + wd * p`` (L2) or ``p = p * (1 - rate wd)``
+   (decoupled, ``rate`` = lr or lr / initial_lr);
 2. ``m = m * beta1 + (1 - beta1) * g``;
 3. ``v = v * beta2 + (g * g) * (1 - beta2)``;
-4. AMSGrad: ``v_max = maximum(v_max, v)`` (NaN-propagating, as ``np.maximum``);
-5. ``d = sqrt(v) / sqrt(bc2) + eps``;
-6. ``p = p - (m / d) * (lr / bc1)``.
+4. AMSGrad: ``v_max = maximum(v_max, v)`` (raw) or ``maximum(v_max, v / bc2)``
+   (corrected), NaN-propagating as ``np.maximum``;
+5. denominator: ``sqrt(s) / sqrt(bc2) + eps`` (outside), ``sqrt(s) + eps``
+   (hat), or ``sqrt(s / bc2 + eps_root) + eps`` (root; ``s`` already corrected
+   under corrected AMSGrad);
+6. ``p = p - (m / d) * step_size``.
 """
 
 from __future__ import annotations
+
+import math
+from operator import itemgetter
 
 import numpy as np
 from numba import prange
 from numpy.typing import NDArray
 
-from adamlab.optim.kernels.common import BLOCK, PARALLEL_THRESHOLD, parallel, serial
-
-#: Positions in the ``coef`` array (all cast to the arrays' dtype).
-BETA1, ONE_MINUS_BETA1, BETA2, ONE_MINUS_BETA2 = 0, 1, 2, 3
-DECAY, SQRT_BC2, EPS, STEP_SIZE = 4, 5, 6, 7
-N_COEF = 8
+from adamlab.optim.kernels.common import (
+    BLOCK,
+    PARALLEL_THRESHOLD,
+    parallel,
+    serial,
+    write_scalars,
+)
 
 #: Weight-decay modes.
 NO_DECAY, L2_DECAY, DECOUPLED_DECAY = 0, 1, 2
+#: AMSGrad modes.
+NO_AMSGRAD, AMSGRAD_RAW, AMSGRAD_CORRECTED = 0, 1, 2
+#: Denominator forms.
+EPS_OUTSIDE, EPS_HAT, EPS_ROOT = 0, 1, 2
 
 
 @serial
-def _adam_range(p, g, m, v, vmax, coef, maximize, decay_mode, amsgrad, lo, hi):
+def _nan_maximum(a, b):
+    # np.maximum: the first argument if it is >= the second or NaN.
+    if a >= b or a != a:
+        return a
+    return b
+
+
+@serial
+def _adam_block(p, g, m, v, vmax, coef, maximize, decay_mode, ams_mode, denom_mode):
     beta1 = coef[0]
     one_minus_beta1 = coef[1]
     beta2 = coef[2]
@@ -40,7 +59,9 @@ def _adam_range(p, g, m, v, vmax, coef, maximize, decay_mode, amsgrad, lo, hi):
     sqrt_bc2 = coef[5]
     eps = coef[6]
     step_size = coef[7]
-    for i in range(lo, hi):
+    bc2 = coef[8]
+    eps_root = coef[9]
+    for i in range(p.size):
         gi = g[i]
         pi = p[i]
         if maximize:
@@ -50,6 +71,7 @@ def _adam_range(p, g, m, v, vmax, coef, maximize, decay_mode, amsgrad, lo, hi):
         elif decay_mode == 2:
             pi = pi * decay
 
+        # Moments.
         mi = m[i] * beta1
         mi = mi + one_minus_beta1 * gi
         m[i] = mi
@@ -59,14 +81,25 @@ def _adam_range(p, g, m, v, vmax, coef, maximize, decay_mode, amsgrad, lo, hi):
         vi = vi + sq
         v[i] = vi
 
-        if amsgrad:
-            top = vmax[i]
-            if not (top >= vi or top != top):
-                top = vi
-            vmax[i] = top
-            vi = top
-        d = np.sqrt(vi)
-        d = d / sqrt_bc2
+        # AMSGrad's running maximum.
+        s = vi
+        if ams_mode == 1:
+            s = _nan_maximum(vmax[i], vi)
+            vmax[i] = s
+        elif ams_mode == 2:
+            s = _nan_maximum(vmax[i], vi / bc2)
+            vmax[i] = s
+
+        # Denominator and step.
+        if denom_mode == 0:
+            d = np.sqrt(s)
+            d = d / sqrt_bc2
+        elif denom_mode == 1:
+            d = np.sqrt(s)
+        else:
+            d = s if ams_mode == 2 else s / bc2
+            d = d + eps_root
+            d = np.sqrt(d)
         d = d + eps
         u = mi / d
         u = u * step_size
@@ -74,56 +107,32 @@ def _adam_range(p, g, m, v, vmax, coef, maximize, decay_mode, amsgrad, lo, hi):
 
 
 @serial
-def adam_serial(p, g, m, v, vmax, coef, maximize, decay_mode, amsgrad):
+def adam_serial(p, g, m, v, vmax, coef, maximize, decay_mode, ams_mode, denom_mode):
     """One Adam step over 1-D arrays, on one thread."""
-    _adam_range(p, g, m, v, vmax, coef, maximize, decay_mode, amsgrad, 0, p.size)
+    _adam_block(p, g, m, v, vmax, coef, maximize, decay_mode, ams_mode, denom_mode)
 
 
 @parallel
-def adam_parallel(p, g, m, v, vmax, coef, maximize, decay_mode, amsgrad):
+def adam_parallel(p, g, m, v, vmax, coef, maximize, decay_mode, ams_mode, denom_mode):
     """One Adam step over 1-D arrays, blocks of ``BLOCK`` elements in parallel."""
     n = p.size
     blocks = (n + BLOCK - 1) // BLOCK
     for b in prange(blocks):
         lo = b * BLOCK
         hi = min(lo + BLOCK, n)
-        _adam_range(p, g, m, v, vmax, coef, maximize, decay_mode, amsgrad, lo, hi)
-
-
-def adam_coefficients(
-    dtype: np.dtype,
-    *,
-    lr: float,
-    beta1: float,
-    beta2: float,
-    eps: float,
-    weight_decay: float,
-    decoupled_weight_decay: bool,
-    bias_correction1: float,
-    bias_correction2: float,
-    out: NDArray | None = None,
-) -> NDArray:
-    """The scalars of one step, computed in float64 and cast as the reference does."""
-    import math
-
-    if weight_decay != 0.0 and decoupled_weight_decay:
-        decay = 1.0 - lr * weight_decay
-    else:
-        decay = weight_decay
-    values = (
-        beta1,
-        1.0 - beta1,
-        beta2,
-        1.0 - beta2,
-        decay,
-        math.sqrt(bias_correction2),
-        eps,
-        lr / bias_correction1,
-    )
-    if out is None:
-        return np.array(values, dtype=dtype)
-    out[:] = values
-    return out
+        # Slices, not offset indices: indices from 0 let LLVM vectorize the loop.
+        _adam_block(
+            p[lo:hi],
+            g[lo:hi],
+            m[lo:hi],
+            v[lo:hi],
+            vmax[lo:hi],
+            coef,
+            maximize,
+            decay_mode,
+            ams_mode,
+            denom_mode,
+        )
 
 
 def adam_step(
@@ -136,13 +145,141 @@ def adam_step(
     *,
     maximize: bool,
     decay_mode: int,
+    ams_mode: int,
+    denom_mode: int,
 ) -> None:
     """Run the fused Adam kernel on 1-D float32/float64 arrays of one size.
 
-    ``coef`` comes from :func:`adam_coefficients`; ``decay_mode`` is one of
-    :data:`NO_DECAY`, :data:`L2_DECAY`, :data:`DECOUPLED_DECAY`.
+    ``coef`` holds, cast to the arrays' dtype: beta1, 1 - beta1, beta2,
+    1 - beta2, the decay factor (``weight_decay`` for L2, ``1 - rate *
+    weight_decay`` decoupled), sqrt(bc2), eps, the step size, bc2 and eps_root.
+    The modes are this module's ``*_DECAY``, ``AMSGRAD_*`` and ``EPS_*``.
     """
-    amsgrad = max_exp_avg_sq is not None
-    vmax = max_exp_avg_sq if amsgrad else exp_avg_sq
+    vmax = exp_avg_sq if max_exp_avg_sq is None else max_exp_avg_sq
     kernel = adam_parallel if param.size >= PARALLEL_THRESHOLD else adam_serial
-    kernel(param, grad, exp_avg, exp_avg_sq, vmax, coef, maximize, decay_mode, amsgrad)
+    kernel(
+        param,
+        grad,
+        exp_avg,
+        exp_avg_sq,
+        vmax,
+        coef,
+        maximize,
+        decay_mode,
+        ams_mode,
+        denom_mode,
+    )
+
+
+#: Group keys the kernel understands. A group carrying any other option (one
+#: added to Adam after this kernel was written) declines the fused path, so a
+#: new convention can never be silently ignored.
+KNOWN_GROUP_KEYS = frozenset(
+    {
+        "params",
+        "param_names",
+        "lr",
+        "initial_lr",
+        "betas",
+        "eps",
+        "weight_decay",
+        "amsgrad",
+        "maximize",
+        "decoupled_weight_decay",
+        "eps_mode",
+        "eps_root",
+        "amsgrad_mode",
+        "weight_decay_scale",
+    }
+)
+
+_BETA1_PRODUCT = itemgetter("beta1_product")
+
+
+def adam_group_step(
+    group: dict,
+    flat_param: NDArray,
+    flat_grad: NDArray,
+    flat_state: dict[str, NDArray],
+    states: list[dict],
+) -> bool:
+    """Advance a whole :class:`~adamlab.optim.Adam` group with one kernel call.
+
+    The scalars are those of ``Adam._update`` and ``adam_update``, computed in
+    float64 and cast once. Returns False, changing nothing, when the group has
+    options this kernel does not know or its parameters' ``beta1_product``
+    values differ.
+    """
+    if not KNOWN_GROUP_KEYS.issuperset(group):
+        return False
+    first = states[0]
+    if len(states) > 1 and len(set(map(_BETA1_PRODUCT, states))) != 1:
+        return False
+
+    # Per-parameter scalars, advanced exactly as Adam._update does.
+    beta1, beta2 = group["betas"]
+    step = first["step"] + 1
+    beta1_product = first["beta1_product"] * beta1
+    bc1 = 1.0 - beta1_product
+    bc2 = 1.0 - beta2**step
+    lr = group["lr"]
+    weight_decay = group["weight_decay"]
+    eps_mode = group.get("eps_mode", "outside")
+    eps_root = group.get("eps_root", 0.0)
+    max_exp_avg_sq = flat_state.get("max_exp_avg_sq")
+
+    # Modes, as adam_update chooses its branches.
+    if weight_decay == 0.0:
+        decay_mode, decay = NO_DECAY, 0.0
+    elif group["decoupled_weight_decay"]:
+        rate = lr
+        if group.get("weight_decay_scale", "lr") == "schedule":
+            rate = lr / group["initial_lr"]
+        decay_mode, decay = DECOUPLED_DECAY, 1.0 - rate * weight_decay
+    else:
+        decay_mode, decay = L2_DECAY, weight_decay
+    corrected = (
+        max_exp_avg_sq is not None and group.get("amsgrad_mode", "raw") == "corrected"
+    )
+    if max_exp_avg_sq is None:
+        ams_mode = NO_AMSGRAD
+    else:
+        ams_mode = AMSGRAD_CORRECTED if corrected else AMSGRAD_RAW
+    step_size = lr / bc1
+    if eps_mode == "hat":
+        denom_mode = EPS_HAT
+        step_size *= math.sqrt(bc2)
+    elif corrected or eps_root != 0.0:
+        denom_mode = EPS_ROOT
+    else:
+        denom_mode = EPS_OUTSIDE
+
+    coef = np.array(
+        (
+            beta1,
+            1.0 - beta1,
+            beta2,
+            1.0 - beta2,
+            decay,
+            math.sqrt(bc2),
+            group["eps"],
+            step_size,
+            bc2,
+            eps_root,
+        ),
+        dtype=flat_param.dtype,
+    )
+    adam_step(
+        flat_param,
+        flat_grad,
+        flat_state["exp_avg"],
+        flat_state["exp_avg_sq"],
+        max_exp_avg_sq,
+        coef,
+        maximize=group["maximize"],
+        decay_mode=decay_mode,
+        ams_mode=ams_mode,
+        denom_mode=denom_mode,
+    )
+    write_scalars(states, {"step": step, "beta1_product": beta1_product})
+    return True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import repeat
+
 import numba
 
 #: Arrays with at least this many elements take the parallel kernel. Below it
@@ -21,3 +23,8 @@ OPTIONS = {"cache": True, "error_model": "numpy", "fastmath": False}
 serial = numba.njit(**OPTIONS)
 parallel = numba.njit(parallel=True, **OPTIONS)
 inline = numba.njit(inline="always", **OPTIONS)
+
+
+def write_scalars(states: list[dict], values: dict) -> None:
+    """Set the same per-parameter scalars in every state dict (a C-speed loop)."""
+    any(map(dict.update, states, repeat(values, len(states))))

@@ -16,8 +16,8 @@ from adamlab.optim.kernels.common import BLOCK, PARALLEL_THRESHOLD, parallel, se
 
 
 @serial
-def _floor_range(p, g, s1, s2, s3, n_state, lo, hi):
-    for i in range(lo, hi):
+def _floor_block(p, g, s1, s2, s3, n_state):
+    for i in range(p.size):
         gi = g[i]
         p[i] = p[i] + gi
         s1[i] = s1[i] + gi
@@ -30,7 +30,7 @@ def _floor_range(p, g, s1, s2, s3, n_state, lo, hi):
 @serial
 def floor_serial(p, g, s1, s2, s3, n_state):
     """Floor kernel on one thread."""
-    _floor_range(p, g, s1, s2, s3, n_state, 0, p.size)
+    _floor_block(p, g, s1, s2, s3, n_state)
 
 
 @parallel
@@ -40,7 +40,8 @@ def floor_parallel(p, g, s1, s2, s3, n_state):
     blocks = (n + BLOCK - 1) // BLOCK
     for b in prange(blocks):
         lo = b * BLOCK
-        _floor_range(p, g, s1, s2, s3, n_state, lo, min(lo + BLOCK, n))
+        hi = min(lo + BLOCK, n)
+        _floor_block(p[lo:hi], g[lo:hi], s1[lo:hi], s2[lo:hi], s3[lo:hi], n_state)
 
 
 def floor_step(param: NDArray, grad: NDArray, states: list[NDArray]) -> None:

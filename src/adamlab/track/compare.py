@@ -1,0 +1,243 @@
+"""Running a comparison: every optimizer with every seed, as independent runs.
+
+:func:`plan` turns a base :class:`adamlab.train.RunConfig`, a list of
+:class:`adamlab.track.specs.OptimizerSpec` and a seed count into jobs; every
+job shares the base config's ``split_seed``, so all runs see the same split.
+:func:`run_job` trains one job with a :class:`adamlab.track.Tracker` attached
+and returns a plain dict (never raises: a failure becomes ``status: failed``
+with its error). :func:`run_jobs` runs the jobs in worker processes, or on an
+existing Dask distributed cluster.
+
+Every run is computed with one BLAS and numba thread, in a local worker process
+(set by the pool's initializer) as on a Dask worker (set by :func:`run_job`
+itself), so a run's numbers do not depend on where it ran.
+
+Limitations
+-----------
+On a Dask worker, :func:`run_job` limits the worker process's BLAS thread pools
+to one thread and leaves them so. Numba's thread count can only be lowered for
+numba's own parallel kernels (``numba.set_num_threads``).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+import traceback
+import uuid
+import warnings
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import replace
+from typing import Any
+
+#: Optimizer keywords that are fields of RunConfig rather than hyperparameters.
+RUN_OPTIONS = ("clip_norm", "clip_value", "nonfinite")
+
+THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "NUMBA_NUM_THREADS",
+)
+
+
+def plan(base: Any, specs: Sequence[Any], seeds: int) -> list[dict[str, Any]]:
+    """Jobs for every spec and seed ``0 .. seeds-1``: dicts with ``label``,
+    ``index`` (the spec's position), ``seed`` and ``config`` (a JSON-able
+    RunConfig dict)."""
+    if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
+        raise ValueError(f"seeds must be an integer >= 1, got {seeds!r}")
+    jobs = []
+    for index, spec in enumerate(specs):
+        hyper = dict(base.hyperparameters)
+        run_options = {}
+        for key, value in spec.overrides.items():
+            if key in RUN_OPTIONS:
+                run_options[key] = value
+            else:
+                hyper[key] = value
+        for seed in range(seeds):
+            config = replace(
+                base,
+                optimizer=spec.name,
+                hyperparameters=hyper,
+                seed=seed,
+                **run_options,
+            )
+            jobs.append(
+                {
+                    "label": spec.label,
+                    "index": index,
+                    "seed": seed,
+                    "config": config.to_dict(),
+                }
+            )
+    return jobs
+
+
+def limit_threads() -> None:
+    """One compute thread for this process: environment, BLAS pools, numba."""
+    for name in THREAD_VARIABLES:
+        os.environ[name] = "1"
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=1)
+    except ImportError:  # pragma: no cover - a scikit-learn dependency
+        pass
+    numba = sys.modules.get("numba")
+    if numba is not None:
+        try:
+            numba.set_num_threads(1)
+        except (ValueError, RuntimeError):  # pragma: no cover - launched already
+            pass
+
+
+def run_job(job: dict[str, Any], track_every: int = 10) -> dict[str, Any]:
+    """Train one job; return its outcome (never raises).
+
+    The outcome holds ``label``, ``index``, ``seed``, ``status`` ("ok" or
+    "failed"), ``error`` (a one-line message, or None), ``result`` (the run's
+    result keys, or None), ``records`` (the tracker's rows), ``warnings``
+    (message -> count) and ``wall_seconds``.
+    """
+    limit_threads()
+    from adamlab.track.tracker import Tracker
+    from adamlab.train.experiment import RunConfig, build, describe
+
+    outcome: dict[str, Any] = {
+        "label": job["label"],
+        "index": job["index"],
+        "seed": job["seed"],
+        "status": "failed",
+        "error": None,
+        "result": None,
+        "records": [],
+        "warnings": {},
+    }
+    started = time.perf_counter()
+    tracker = Tracker(track_every)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", RuntimeWarning)
+            config = RunConfig.from_dict(dict(job["config"]))
+            trainer = build(config, callbacks=(tracker,))
+            outcome["result"] = describe(config, trainer, trainer.fit())
+        outcome["status"] = "ok"
+        for w in caught:
+            message = str(w.message).split(" at epoch")[0]
+            outcome["warnings"][message] = outcome["warnings"].get(message, 0) + 1
+    except Exception as error:  # noqa: BLE001 - reported, not hidden
+        text = " ".join(str(error).split()) or "(no message)"
+        outcome["error"] = f"{type(error).__name__}: {text}"
+        outcome["traceback"] = traceback.format_exc()
+    outcome["records"] = tracker.records
+    outcome["wall_seconds"] = time.perf_counter() - started
+    return outcome
+
+
+def _failed(job: dict[str, Any], message: str) -> dict[str, Any]:
+    return {
+        "label": job["label"],
+        "index": job["index"],
+        "seed": job["seed"],
+        "status": "failed",
+        "error": message,
+        "result": None,
+        "records": [],
+        "warnings": {},
+        "wall_seconds": math.nan,
+    }
+
+
+def run_jobs(
+    jobs: Sequence[dict[str, Any]],
+    *,
+    workers: int | None = None,
+    cluster: str | None = None,
+    track_every: int = 10,
+    on_done: Callable[[dict[str, Any]], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Run every job; return their outcomes in the order of ``jobs``.
+
+    Parameters
+    ----------
+    workers
+        Local worker processes (default ``os.cpu_count()``), each with one
+        compute thread. Ignored with ``cluster``.
+    cluster
+        Address of a running Dask distributed scheduler
+        (``tcp://host:8786``); the jobs are submitted there instead.
+    on_done
+        Called with each outcome as it finishes (for progress displays).
+    """
+    if workers is None:
+        workers = os.cpu_count() or 1
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be an integer >= 1, got {workers!r}")
+    if cluster is not None:
+        return _run_dask(jobs, cluster, track_every, on_done)
+    return _run_local(jobs, min(workers, max(len(jobs), 1)), track_every, on_done)
+
+
+def _run_local(
+    jobs: Sequence[dict[str, Any]],
+    workers: int,
+    track_every: int,
+    on_done: Callable[[dict[str, Any]], None] | None,
+) -> list[dict[str, Any]]:
+    import multiprocessing
+
+    outcomes: list[dict[str, Any] | None] = [None] * len(jobs)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=limit_threads
+    ) as pool:
+        futures = {
+            pool.submit(run_job, job, track_every): i for i, job in enumerate(jobs)
+        }
+        for future in as_completed(futures):
+            i = futures[future]
+            try:
+                outcome = future.result()
+            except Exception as error:  # noqa: BLE001 - a worker died
+                outcome = _failed(jobs[i], f"{type(error).__name__}: {error}")
+            outcomes[i] = outcome
+            if on_done is not None:
+                on_done(outcome)
+    return [o for o in outcomes if o is not None]
+
+
+def _run_dask(
+    jobs: Sequence[dict[str, Any]],
+    address: str,
+    track_every: int,
+    on_done: Callable[[dict[str, Any]], None] | None,
+) -> list[dict[str, Any]]:
+    try:
+        from distributed import Client, as_completed as dask_completed
+    except ImportError:
+        raise ValueError(
+            "--cluster needs Dask distributed: pip install 'dask[distributed]'"
+        ) from None
+    outcomes: list[dict[str, Any] | None] = [None] * len(jobs)
+    batch = uuid.uuid4().hex
+    with Client(address, timeout="20s") as client:
+        futures = [
+            client.submit(run_job, job, track_every, key=f"adamlab-{batch}-{i}")
+            for i, job in enumerate(jobs)
+        ]
+        where = {future.key: i for i, future in enumerate(futures)}
+        for future in dask_completed(futures):
+            i = where[future.key]
+            try:
+                outcome = future.result()
+            except Exception as error:  # noqa: BLE001 - a worker died
+                outcome = _failed(jobs[i], f"{type(error).__name__}: {error}")
+            outcomes[i] = outcome
+            if on_done is not None:
+                on_done(outcome)
+    return [o for o in outcomes if o is not None]

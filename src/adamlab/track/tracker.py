@@ -1,0 +1,306 @@
+"""The tracker: what the optimizer does, recorded every few steps as flat rows.
+
+:class:`Tracker` is a training callback (the loop knows it only as one), and it
+can also watch a bare optimizer in a hand-written loop. Every ``every`` steps
+(and at step 1) it appends one flat dict to :attr:`Tracker.records`:
+
+========================  ===================================================
+key                       meaning
+========================  ===================================================
+``step``, ``epoch``       the optimizer step (counted from 1) and the epoch
+``loss``                  the batch loss of that step
+``lr``, ``beta1``         group 0's values used by the step (any schedule's)
+``grad_norm``             L2 norm of the gradient given to the step (before
+                          the optimizer's own clipping), float64
+``param_norm``            L2 norm of the parameters before the step
+``update_norm``           L2 norm of (parameters after - parameters before)
+``update_ratio``          ``update_norm / param_norm`` (NaN if that is 0)
+``<key>/<name>``          the same four for parameter ``<name>``
+``<signal>/<name>``       each scalar of ``optimizer.diagnostics()`` for that
+                          parameter (booleans as 0 or 1)
+``<signal>_mean/<name>``  an array signal summarised: mean and the quantiles
+``<signal>_p10/<name>``   in :attr:`Tracker.quantiles` (``p10``, ``p50``,
+                          ``p90`` by default), e.g. ``effective_lr_p50/...``
+``<signal>...``           without a name: the whole model (arrays pooled over
+                          all elements, scalars averaged weighted by size)
+========================  ===================================================
+
+The parameters are copied only before a recording step, so between recordings
+the tracker costs two integer comparisons per step. It never prints.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from adamlab.train.callbacks import Callback
+
+#: Diagnostics keys not recorded: the per-parameter step count repeats ``step``.
+SKIPPED_SIGNALS = frozenset({"step"})
+
+
+def _norm(array: NDArray) -> float:
+    """L2 norm in float64."""
+    flat = np.asarray(array, dtype=np.float64).reshape(-1)
+    return math.sqrt(float(np.dot(flat, flat)))
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator > 0 else math.nan
+
+
+def _scalar(value: Any) -> float | int | None:
+    """A plain number for a scalar signal, or None if ``value`` is not one."""
+    if isinstance(value, (bool, np.bool_)):
+        return int(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value)
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        return _scalar(value[()])
+    return None
+
+
+class Tracker(Callback):
+    """Record per-step optimizer signals every ``every`` steps.
+
+    Parameters
+    ----------
+    every
+        Record at step 1 and at every step that is a multiple of ``every``.
+    quantiles
+        Quantiles (in (0, 1)) that summarise array signals such as
+        ``effective_lr``, besides their mean.
+    per_parameter
+        Also record ``metric/parameter_name`` keys (the whole-model keys are
+        always recorded).
+
+    Examples
+    --------
+    As a callback: ``run(config, callbacks=(tracker,))``, then
+    ``tracker.records``. With a bare optimizer::
+
+        tracker = Tracker.watch(optimizer, every=10)
+        for step in range(1, n + 1):
+            loss, grads = loss_and_grads(params)
+            tracker.step(grads, loss=loss)   # snapshots, steps, records
+
+    Limitations
+    -----------
+    The gradient norm is that of the gradients handed to the optimizer, before
+    its own clipping; the update norm includes everything the step changed
+    (decoupled weight decay included). Array signals of every parameter are
+    pooled for the whole-model quantiles, which allocates one concatenated
+    array per recorded step.
+    """
+
+    def __init__(
+        self,
+        every: int = 10,
+        *,
+        quantiles: Sequence[float] = (0.1, 0.5, 0.9),
+        per_parameter: bool = True,
+    ) -> None:
+        if isinstance(every, bool) or not isinstance(every, (int, np.integer)):
+            raise TypeError(f"every must be an integer, got {every!r}")
+        if every < 1:
+            raise ValueError(f"every must be >= 1, got {every}")
+        quantiles = tuple(float(q) for q in quantiles)
+        for q in quantiles:
+            if not 0.0 < q < 1.0:
+                raise ValueError(f"quantiles must lie in (0, 1), got {q}")
+        self.every = int(every)
+        self.quantiles = quantiles
+        self.per_parameter = bool(per_parameter)
+        self.records: list[dict[str, Any]] = []
+        self.optimizer: Any = None
+        self.epoch: int | None = None
+        self._snapshot: list[NDArray] | None = None
+        self._snapshot_step: int | None = None
+        self._hyper: dict[str, float] = {}
+        self._steps_seen = 0
+        self._labels = [f"p{round(q * 100):02d}" for q in quantiles]
+
+    # -------------------------------------------------- use without a trainer
+
+    @classmethod
+    def watch(cls, optimizer: Any, every: int = 10, **options: Any) -> Tracker:
+        """A tracker of a bare ``optimizer`` (see :meth:`step`)."""
+        tracker = cls(every, **options)
+        tracker.optimizer = optimizer
+        return tracker
+
+    def is_recording(self, step: int) -> bool:
+        """Whether step ``step`` (counted from 1) is recorded."""
+        return step == 1 or step % self.every == 0
+
+    def before_step(self, step: int) -> None:
+        """Call before the optimizer's step ``step``: snapshot if recording."""
+        if self.optimizer is None:
+            raise ValueError(
+                "the tracker watches no optimizer: use Tracker.watch(optimizer) "
+                "or pass it to a Trainer as a callback"
+            )
+        if self.is_recording(step):
+            self._snapshot = [p.copy() for p in self.optimizer._params]
+            self._snapshot_step = step
+            self._hyper = self._group_values()
+        else:
+            self._snapshot = None
+
+    def record_step(
+        self,
+        step: int,
+        *,
+        loss: float | None = None,
+        grads: Sequence[NDArray | None] | None = None,
+        epoch: int | None = None,
+    ) -> dict[str, Any] | None:
+        """Call after step ``step``; returns the new record, or None if not
+        a recording step (or :meth:`before_step` did not snapshot it)."""
+        if self._snapshot is None or self._snapshot_step != step:
+            return None
+        before, self._snapshot = self._snapshot, None
+        record = self._measure(step, loss, grads, epoch, before)
+        self.records.append(record)
+        return record
+
+    def step(
+        self, grads: Sequence[NDArray | None], *, loss: float | None = None
+    ) -> bool:
+        """Snapshot, ``optimizer.step(grads)``, record; returns what step did."""
+        self._steps_seen += 1
+        step = self._steps_seen
+        self.before_step(step)
+        taken = self.optimizer.step(grads)
+        self.record_step(step, loss=loss, grads=grads, epoch=self.epoch)
+        return taken
+
+    # ------------------------------------------------------ callback events
+
+    def on_train_start(self, trainer: Any) -> None:
+        self.optimizer = trainer.optimizer
+
+    def on_epoch_start(self, trainer: Any, epoch: int) -> None:
+        self.epoch = epoch
+
+    def on_step_start(self, trainer: Any, step: int) -> None:
+        if self.optimizer is None:
+            self.optimizer = trainer.optimizer
+        self.before_step(step)
+
+    def on_step_end(self, trainer: Any, step: int, loss: float) -> None:
+        if self._snapshot is None:
+            return
+        self.record_step(
+            step, loss=loss, grads=trainer.model.gradients(), epoch=self.epoch
+        )
+
+    # ------------------------------------------------------------ measuring
+
+    def _measure(
+        self,
+        step: int,
+        loss: float | None,
+        grads: Sequence[NDArray | None] | None,
+        epoch: int | None,
+        before: list[NDArray],
+    ) -> dict[str, Any]:
+        optimizer = self.optimizer
+        names = optimizer.param_names
+        params = optimizer._params
+        record: dict[str, Any] = {"step": int(step)}
+        if epoch is not None:
+            record["epoch"] = int(epoch)
+        record["loss"] = math.nan if loss is None else float(loss)
+        record.update(self._hyper)
+
+        # Norms: per parameter, then the whole model from the squares.
+        totals = {"grad_norm": 0.0, "param_norm": 0.0, "update_norm": 0.0}
+        rows: dict[str, dict[str, float]] = {}
+        for i, name in enumerate(names):
+            old, new = before[i], params[i]
+            grad = None if grads is None else grads[i]
+            row = {
+                "grad_norm": math.nan if grad is None else _norm(grad),
+                "param_norm": _norm(old),
+                "update_norm": _norm(new.astype(np.float64) - old),
+            }
+            for key, value in row.items():
+                totals[key] += value * value
+            row["update_ratio"] = _ratio(row["update_norm"], row["param_norm"])
+            rows[name] = row
+        whole = {key: math.sqrt(value) for key, value in totals.items()}
+        whole["update_ratio"] = _ratio(whole["update_norm"], whole["param_norm"])
+        if grads is None:
+            whole["grad_norm"] = math.nan
+        record.update(whole)
+        if self.per_parameter:
+            for name, row in rows.items():
+                for key, value in row.items():
+                    record[f"{key}/{name}"] = value
+
+        self._add_diagnostics(record, optimizer.diagnostics(), names, params)
+        return record
+
+    def _group_values(self) -> dict[str, float]:
+        """Group 0's ``lr`` and ``beta1`` as the coming step will use them."""
+        group = self.optimizer.param_groups[0]
+        out = {}
+        lr = group.get("lr")
+        if isinstance(lr, (int, float)) and not isinstance(lr, bool):
+            out["lr"] = float(lr)
+        betas = group.get("betas")
+        beta1 = betas[0] if isinstance(betas, (tuple, list)) else group.get("beta1")
+        if isinstance(beta1, (int, float)) and not isinstance(beta1, bool):
+            out["beta1"] = float(beta1)
+        return out
+
+    def _summary(self, array: NDArray) -> dict[str, float]:
+        flat = np.asarray(array, dtype=np.float64).reshape(-1)
+        if flat.size == 0:
+            return {}
+        out = {"mean": float(np.mean(flat))}
+        if self.quantiles:
+            values = np.quantile(flat, self.quantiles)
+            out.update(zip(self._labels, (float(v) for v in values)))
+        return out
+
+    def _add_diagnostics(
+        self,
+        record: dict[str, Any],
+        diagnostics: dict[str, dict[str, Any]],
+        names: list[str],
+        params: list[NDArray],
+    ) -> None:
+        pooled_arrays: dict[str, list[NDArray]] = {}
+        pooled_scalars: dict[str, list[tuple[float, int]]] = {}
+        for name, param in zip(names, params):
+            for key, value in diagnostics.get(name, {}).items():
+                if key in SKIPPED_SIGNALS:
+                    continue
+                number = _scalar(value)
+                if number is not None:
+                    if self.per_parameter:
+                        record[f"{key}/{name}"] = number
+                    pooled_scalars.setdefault(key, []).append(
+                        (float(number), param.size)
+                    )
+                elif isinstance(value, np.ndarray):
+                    if self.per_parameter:
+                        for stat, x in self._summary(value).items():
+                            record[f"{key}_{stat}/{name}"] = x
+                    pooled_arrays.setdefault(key, []).append(value.reshape(-1))
+        for key, pairs in pooled_scalars.items():
+            weight = sum(size for _, size in pairs)
+            if weight:
+                record[key] = sum(x * size for x, size in pairs) / weight
+        for key, parts in pooled_arrays.items():
+            for stat, x in self._summary(np.concatenate(parts)).items():
+                record[f"{key}_{stat}"] = x
