@@ -8,6 +8,7 @@ instant leaves either the old file or the new one, never half of either.
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -45,10 +46,21 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
 def atomic_write_json(path: str | os.PathLike, value: Any) -> Path:
     """Write ``value`` as indented JSON to ``path`` atomically.
 
-    NaN and infinity are refused rather than written as invalid JSON.
+    NaN and infinities are written as null rather than as invalid JSON.
     """
-    text = json.dumps(value, indent=2, allow_nan=False, default=_plain)
+    text = json.dumps(_finite(value), indent=2, allow_nan=False, default=_plain)
     return atomic_write_text(path, text + "\n")
+
+
+def _finite(value: Any) -> Any:
+    """NaN and infinities as null, recursively (JSON has no spelling for them)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
 
 
 def _plain(value: Any) -> Any:

@@ -204,6 +204,11 @@ def load(path: str | os.PathLike, *, kind: str | None = None) -> Any:
 
 def loads(raw: bytes, *, kind: str | None = None, where: str = "data") -> Any:
     """Read a safe file's bytes (see :func:`load`)."""
+    if raw.startswith(b"\x93NUMPY"):
+        raise SafeFileError(f"{where} is a bare .npy array, not an adamlab file")
+    if not raw.startswith(b"PK"):
+        state = "empty" if not raw else "not a .npz archive"
+        raise SafeFileError(f"{where} is not an adamlab file ({state})")
     try:
         archive = np.load(io.BytesIO(raw), allow_pickle=False)
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:

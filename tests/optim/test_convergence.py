@@ -90,6 +90,8 @@ CASES = [
     ),  # (140)
     Case("amsbound", "quadratic", 300, {"lr": 0.1}),  # (145)
     Case("adaboundw", "quadratic", 300, {"lr": 0.1, **NO_DECAY}),  # (144)
+    Case("adaptive-adam", "quadratic", 300, {"lr": 0.1}),  # (144)
+    Case("adafactor", "quadratic", 2500),  # relative step, no lr (1538)
     # Rosenbrock
     Case("adam", "rosenbrock", 6000, {"lr": 1e-2}),  # (4384)
     Case("adamw", "rosenbrock", 6000, {"lr": 1e-2, **NO_DECAY}),  # (4384)
@@ -100,6 +102,8 @@ CASES = [
     Case("adabound", "rosenbrock", 5000, {"lr": 2e-2, **BOUND}),  # (3185)
     Case("amsbound", "rosenbrock", 3000, {"lr": 0.1, **BOUND}),  # (1592)
     Case("adaboundw", "rosenbrock", 5000, {"lr": 2e-2, **BOUND, **NO_DECAY}),
+    Case("adaptive-adam", "rosenbrock", 6000, {"lr": 1e-2}),  # (4384)
+    Case("adafactor", "rosenbrock", 6000, {"lr": 1e-2, "beta1": 0.9}),  # (3961)
 ]
 
 

@@ -9,6 +9,9 @@ the fast path must be taken exactly when the layout allows it.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numba
 import numpy as np
 import pytest
@@ -211,3 +214,34 @@ def test_load_state_dict_continues_on_fast_path():
     slow.step([g.copy() for g in grads[2]])
     assert resumed.fused_group_steps == 1
     assert_same_bits(resumed, slow, again, separate)
+
+
+def test_subclass_with_own_update_declines_fast_path():
+    class Halved(optim.Adam):
+        def _update(self, param, grad, state, group):
+            super()._update(param, grad * param.dtype.type(0.5), state, group)
+
+    params, grads = make_problem(29, np.float32)
+    _, flat = pack([p.copy() for p in params])
+    _, gflat = pack(grads[0])
+    opt = Halved(flat, lr=0.01)
+    opt.step(gflat)
+    assert opt.fused_group_steps == 0
+
+
+def test_unknown_group_option_declines_fast_path():
+    params, grads = make_problem(31, np.float32)
+    _, flat = pack([p.copy() for p in params])
+    _, gflat = pack(grads[0])
+    opt = optim.Adam(flat, lr=0.01)
+    opt.param_groups[0]["someone_elses_switch"] = 1
+    opt.step(gflat)
+    assert opt.fused_group_steps == 0
+
+
+def test_importing_optim_does_not_import_numba():
+    code = "import sys, adamlab.optim; print('numba' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"

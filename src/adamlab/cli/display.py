@@ -94,3 +94,23 @@ def summary_line(result: dict[str, Any]) -> str:
     parts.append(f"best_epoch {result['best_epoch']}")
     parts.append(f"train_seconds {result['train_seconds']:.2f}")
     return "  ".join(parts)
+
+
+def baseline_lines(result: dict[str, Any]) -> list[str]:
+    """A small table of test RMSE/MAE: the network, then each baseline.
+
+    Empty for results without ``baselines`` (classification runs).
+    """
+    baselines = result.get("baselines")
+    if not baselines or "test_rmse" not in result:
+        return []
+    rows = [(result["model"], result["test_rmse"], result["test_mae"])]
+    rows += [(name, v["test_rmse"], v["test_mae"]) for name, v in baselines.items()]
+    width = max(len("test part"), *(len(name) for name, _, _ in rows))
+    lines = [f"{'test part':<{width}}  {'rmse':>10}  {'mae':>10}"]
+    for name, rmse, mae in rows:
+        lines.append(
+            f"{name:<{width}}  {format_value(float(rmse)):>10}  "
+            f"{format_value(float(mae)):>10}"
+        )
+    return lines

@@ -55,6 +55,15 @@ def _run_options(saved: dict[str, Any] | None, args: argparse.Namespace) -> Any:
         for key in ("csv", "target", "column", "date_column", "missing"):
             values[key] = None
         values["task"] = args.task or values.get("task", "digits")
+        if args.task is not None and args.csv is None:
+            from adamlab.data import TASKS
+
+            spec = TASKS.get(args.task)
+            if spec is not None and spec.kind != "regression":
+                # A table takes no series options; the shape check below
+                # still refuses a model trained on a series.
+                values["window"] = None
+                values.pop("horizon", None)
     for key in ("csv", "target", "column", "date_column", "missing", "split_seed"):
         value = getattr(args, key)
         if value is not None:

@@ -19,6 +19,7 @@ import adamlab
 COMMANDS = {
     "train": "adamlab.cli.train_cmd",
     "optimizers": "adamlab.cli.optimizers_cmd",
+    "compare": "adamlab.cli.compare_cmd",
     "evaluate": "adamlab.cli.evaluate_cmd",
 }
 

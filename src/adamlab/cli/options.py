@@ -22,6 +22,7 @@ OPTIMIZER_NAMES = (
     "nadam",
     "radam",
     "adamax",
+    "adaptive-adam",
 )
 MODEL_NAMES = ("mlp", "rnn", "lstm", "gru")
 
@@ -106,6 +107,34 @@ HYPER_FLAGS: list[HyperFlag] = [
         "rectify_threshold",
         float,
         "radam: rho_t above which steps are adaptive, >= 4 (default 5)",
+    ),
+    HyperFlag(
+        "--eps-mode",
+        "eps_mode",
+        str,
+        "adam family: 'outside' (torch, optax; default) or 'hat' (Keras)",
+        "MODE",
+    ),
+    HyperFlag(
+        "--eps-root",
+        "eps_root",
+        float,
+        "adam family: eps inside the square root, as optax's eps_root (default 0)",
+    ),
+    HyperFlag(
+        "--amsgrad-mode",
+        "amsgrad_mode",
+        str,
+        "amsgrad: max over 'raw' v (torch; default) or 'corrected' v (optax)",
+        "MODE",
+    ),
+    HyperFlag(
+        "--weight-decay-scale",
+        "weight_decay_scale",
+        str,
+        "adamw: decay times 'lr' (torch, optax; default) or the 'schedule' "
+        "multiplier only (Loshchilov and Hutter)",
+        "MODE",
     ),
 ]
 
@@ -229,6 +258,29 @@ def add_optimizer_options(parser: argparse.ArgumentParser, *, single: bool) -> N
     )
 
 
+def add_schedule_options(parser: argparse.ArgumentParser) -> None:
+    """Schedules and weight-decay masks (see adamlab.optim.schedules)."""
+    group = parser.add_argument_group("schedules")
+    group.add_argument(
+        "--lr-schedule",
+        metavar="KIND[:K=V,...]",
+        help="e.g. cosine:warmup_steps=500,min_lr=1e-5; kinds: constant, "
+        "linear_warmup, cosine, cosine_restarts, step, multistep, exponential, "
+        "inverse_sqrt, one_cycle, plateau",
+    )
+    group.add_argument(
+        "--momentum-schedule",
+        metavar="KIND[:K=V,...]",
+        help="beta1 schedule: constant, decay, cyclic (add steps_per_epoch=N to "
+        "count epochs) or any --lr-schedule kind",
+    )
+    group.add_argument(
+        "--no-decay-1d",
+        action="store_true",
+        help="no weight decay for biases and other 1-D parameters",
+    )
+
+
 def add_training_options(parser: argparse.ArgumentParser) -> None:
     """Loop options."""
     group = parser.add_argument_group("training")
@@ -298,7 +350,7 @@ def run_config(args: argparse.Namespace, **overrides: Any) -> Any:
         nonfinite=args.nonfinite,
         accumulate=args.accumulate,
     )
-    for name in ("lr_schedule", "momentum_schedule"):
+    for name in ("lr_schedule", "momentum_schedule", "no_decay_1d"):
         values[name] = getattr(args, name, None)
     values.update(overrides)
     return RunConfig(**values)

@@ -22,11 +22,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     options.add_data_options(parser)
     options.add_model_options(parser)
     options.add_optimizer_options(parser, single=True)
+    options.add_schedule_options(parser)
     options.add_training_options(parser)
     out = parser.add_argument_group("output")
     out.add_argument("--seed", type=int, default=0, help="seed of init and data order")
     out.add_argument("--quiet", action="store_true", help="print only the summary")
     out.add_argument("--json", metavar="PATH", help="write the result keys as JSON")
+    out.add_argument(
+        "--plot",
+        metavar="PATH",
+        help="series: write a PNG of the test forecast against the truth (the "
+        "one-step-ahead column when --horizon > 1)",
+    )
     out.add_argument(
         "--debug", action="store_true", help="show tracebacks instead of one line"
     )
@@ -91,11 +98,48 @@ def _checkpoint_callbacks(args: argparse.Namespace, config: object) -> tuple:
     )
 
 
+def _check_plot(path: str | None, config: object) -> None:
+    """Refuse ``--plot`` before loading data when it cannot be written."""
+    from pathlib import Path
+
+    from adamlab.train.defaults import data_kind
+
+    if path is None:
+        return
+    if data_kind(config.task, config.csv, config.target) != "series":
+        raise ValueError(
+            f"--plot needs a series task (sunspots, co2 or --csv with --column); "
+            f"{config.task_name!r} is a table"
+        )
+    folder = Path(path).parent
+    if not folder.is_dir():
+        raise ValueError(f"--plot {path}: the folder {folder} does not exist")
+
+
+def _write_plot(path: str, trainer: object, config: object) -> None:
+    """The test forecast against the truth; the first step of each forecast."""
+    from adamlab.track.prediction_plot import write_prediction_plot
+    from adamlab.train.experiment import forecasts_on_test
+
+    parts = forecasts_on_test(trainer, label=config.model)
+    step = " (one step ahead)" if config.horizon > 1 else ""
+    write_prediction_plot(
+        path,
+        parts["times"],
+        parts["truth"][:, 0],
+        {name: values[:, 0] for name, values in parts["forecasts"].items()},
+        title=f"{config.task_name}: test forecast{step}, {config.model} / "
+        f"{config.optimizer}",
+        ylabel=config.column or config.task,
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from adamlab.cli.display import EpochDisplay, summary_line
+    from adamlab.cli.display import EpochDisplay, baseline_lines, summary_line
     from adamlab.fileio import atomic_write_json
+    from adamlab.train.defaults import blas_threads
     from adamlab.train.experiment import build, describe
 
     console = Console(highlight=False)
@@ -105,6 +149,7 @@ def run(args: argparse.Namespace) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RuntimeWarning)
         try:
+            _check_plot(args.plot, config)
             checkpoints = _checkpoint_callbacks(args, config)
             trainer = build(config, callbacks=(display, *checkpoints))
             if args.resume and checkpoints[0].resume(trainer) is None:
@@ -112,15 +157,20 @@ def run(args: argparse.Namespace) -> int:
                     f"adamlab train: no checkpoint in {args.checkpoint_dir}; "
                     "starting a fresh run"
                 )
-            result = describe(config, trainer, trainer.fit())
+            with blas_threads(trainer.model.param_buffer.size):
+                result = describe(config, trainer, trainer.fit())
         finally:
             display.close()
     counts = Counter(str(w.message).split(" at epoch")[0] for w in caught)
     for message, count in counts.items():
         errors.print(f"adamlab train: warning: {message} ({count} times)")
     console.print(summary_line(result), soft_wrap=True)
+    for line in baseline_lines(result):
+        console.print(line, soft_wrap=True)
     if args.json:
         atomic_write_json(args.json, result)
+    if args.plot:
+        _write_plot(args.plot, trainer, config)
     if args.save_model:
         from adamlab.train.model_file import save_model
 

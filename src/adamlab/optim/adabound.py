@@ -173,6 +173,12 @@ class AdaBound(Optimizer):
     give the group an explicit ``initial_lr``. An ``lr`` of 0 later leaves the
     parameters unchanged (both bounds are 0).
 
+    Limitations: with ``eps = 0``, an element whose second moment is exactly 0
+    has an unclipped rate ``alpha / 0 = inf`` (clipped to the upper bound and
+    multiplied by ``m = 0``, so harmless), but if ``lr`` is also 0 the rate is
+    ``0 / 0 = NaN`` and that element becomes NaN; keep ``eps > 0`` when an lr
+    schedule can reach 0.
+
     Parameters
     ----------
     params
@@ -302,6 +308,22 @@ class AdaBound(Optimizer):
             bias_correction2=1.0 - beta2 ** state["step"],
             variant=group["variant"],
         )
+
+    def _fused_step(
+        self,
+        group: dict,
+        flat_param: NDArray,
+        flat_grad: NDArray,
+        flat_state: dict[str, NDArray],
+        states: list[dict],
+    ) -> bool:
+        # The numba kernel, bit-identical to adabound_update; imported on first use.
+        # A subclass with its own _update takes the reference path instead.
+        if type(self)._update is not AdaBound._update:
+            return False
+        from adamlab.optim.kernels.adabound import adabound_group_step
+
+        return adabound_group_step(group, flat_param, flat_grad, flat_state, states)
 
     def diagnostics(self) -> dict[str, dict[str, Any]]:
         """Per parameter: the clipped step size and how often it sits at a bound.

@@ -62,7 +62,7 @@ def factored_axes(
 def relative_step_size(
     step: int, lr: float | None, lr_mode: str, relative_step_warmup: bool
 ) -> float:
-    """The step size ``rho_t`` before parameter scaling (eq. 5 below).
+    """The step size ``rho_t`` before parameter scaling (step 5 of :class:`Adafactor`).
 
     ``"relative"``: ``min(1e-2, 1/sqrt(t))``, or ``min(1e-6 * t, 1/sqrt(t))``
     with ``relative_step_warmup``; ``"capped"``: ``min(lr, 1/sqrt(t))``;
@@ -85,7 +85,7 @@ def second_moment_estimate(
     eps1_mode: str,
     out: NDArray,
 ) -> NDArray:
-    """Write ``V_hat`` (eq. 3 below) into ``out`` and return it.
+    """Write ``V_hat`` (step 3 of :class:`Adafactor`) into ``out`` and return it.
 
     Factored: ``V_hat = R C / mean_a(R)``, broadcast over the two axes ``(a,
     b)``, where ``R`` (mean over ``b``) and ``C`` (mean over ``a``) are the row
@@ -171,12 +171,12 @@ def adafactor_update(
     beta2 = cast(1.0 - one_minus_beta2)
     weight = cast(one_minus_beta2)
 
-    # Squared gradient, with eps1 added as the paper does (eq. 1).
+    # Squared gradient, with eps1 added as the paper does (step 1).
     sq = np.multiply(g, g, out=np.empty_like(g))
     if eps1_mode == "add":
         sq += cast(eps1)
 
-    # Second moment: factored row and column means, or the full average (eq. 2).
+    # Second moment: factored row and column means, or the full average (step 2).
     if axes is None:
         exp_avg_sq *= beta2
         exp_avg_sq += weight * sq
@@ -187,7 +187,7 @@ def adafactor_update(
         exp_avg_sq_col *= beta2
         exp_avg_sq_col += weight * sq.mean(axis=a)
 
-    # Normalised update U = x / sqrt(V_hat), x the gradient or its average (eq. 3).
+    # Normalised update U = x / sqrt(V_hat), x the gradient or its average (step 3).
     denom = second_moment_estimate(
         exp_avg_sq_row, exp_avg_sq_col, exp_avg_sq, axes, eps1, eps1_mode, sq
     )
@@ -199,7 +199,7 @@ def adafactor_update(
         source = exp_avg
     update = np.divide(source, denom, out=denom)
 
-    # Clip by RMS, then scale by alpha_t (eq. 4).
+    # Clip by RMS, then scale by alpha_t (step 4).
     rms = _rms(update)
     update *= cast(step_size / max(1.0, rms / clip_threshold))
     if exp_avg is not None and momentum_input == "update":
@@ -207,7 +207,7 @@ def adafactor_update(
         exp_avg += cast(1.0 - beta1) * update
         update = exp_avg
 
-    # Decoupled weight decay, then the step (eq. 6).
+    # Decoupled weight decay, then the step (step 6).
     if decay != 0.0:
         work *= cast(1.0 - decay)
     work -= update
@@ -282,8 +282,9 @@ class Adafactor(Optimizer):
     - ``factor_dims``: ``"last_two"`` everywhere but optax, which factors
       ``"largest_two"`` and only when both are >= ``min_dim_size_to_factor``
       (128 there, 0 here).
-    - ``weight_decay_scale``: ``"step"`` (transformers: ``alpha_t``) /
-      ``"step"`` / ``"lr"`` (torch); optax's decay is unscaled (``"none"``).
+    - ``weight_decay_scale``: the paper has no decay; ``"step"`` (``alpha_t``,
+      transformers) is its default, ``"lr"`` torch's, and optax's decay is
+      unscaled (``"none"``).
 
     optax's adafactor is ``lr_mode="external"``, ``factor_dims="largest_two"``,
     ``min_dim_size_to_factor=128``, ``weight_decay_scale="none"`` on the paper

@@ -213,7 +213,7 @@ class Adam(Optimizer):
     - ``eps_mode="outside"`` (torch.optim.Adam, optax.adam, the paper's
       Algorithm 1): step 6 as written. ``eps_mode="hat"`` (Keras and
       TensorFlow, the paper's "eps-hat"): ``theta <- theta - lr * sqrt(bc2) /
-      bc1 * m / (sqrt(v) + eps)``, i.e. torch with ``eps * sqrt(bc2)``.
+      bc1 * m / (sqrt(v) + eps)``, i.e. torch with ``eps / sqrt(bc2)``.
       ``eps_root > 0`` (optax's ``eps_root``): ``theta <- theta - (lr / bc1) *
       m / (sqrt(v / bc2 + eps_root) + eps)``, only with ``eps_mode="outside"``.
     - ``amsgrad_mode="raw"`` (torch, Keras): step 4 as written.
@@ -358,6 +358,9 @@ class Adam(Optimizer):
     ) -> bool:
         # The numba kernel, bit-identical to adam_update (every convention
         # switch included); imported on first use.
+        # A subclass with its own _update takes the reference path instead.
+        if type(self)._update is not Adam._update:
+            return False
         from adamlab.optim.kernels.adam import adam_group_step
 
         return adam_group_step(group, flat_param, flat_grad, flat_state, states)

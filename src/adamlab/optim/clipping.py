@@ -28,7 +28,7 @@ def _norm_parts(arrays: Sequence[NDArray]) -> tuple[float, float]:
         if array.size:
             peak = float(np.max(np.abs(array)))
             if math.isnan(peak):
-                return math.nan
+                return math.nan, 1.0
             largest = max(largest, peak)
     if largest == 0.0 or math.isinf(largest):
         return largest, 1.0
@@ -106,7 +106,12 @@ def clip_by_value(
     The caller's gradient is never modified. ``scale`` is the global-norm
     clipping factor (1 for none) and is applied first.
     """
-    out = grad * grad.dtype.type(scale) if scale != 1.0 else grad.copy()
+    if scale != 1.0:
+        # inf * 0 is NaN, as torch gives under the "ignore" policy: no warning.
+        with np.errstate(invalid="ignore"):
+            out = grad * grad.dtype.type(scale)
+    else:
+        out = grad.copy()
     if clip_value is not None:
         limit = grad.dtype.type(clip_value)
         np.clip(out, -limit, limit, out=out)

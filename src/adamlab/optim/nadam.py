@@ -77,13 +77,13 @@ def nadam_update(
     # Moments: m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2.
     exp_avg *= cast(beta1)
     exp_avg += cast(1.0 - beta1) * g
-    tmp = np.multiply(g, g)
+    tmp = np.multiply(g, g, out=np.empty_like(g))
     tmp *= cast(1.0 - beta2)
     exp_avg_sq *= cast(beta2)
     exp_avg_sq += tmp
 
     # Denominator: sqrt(v / bc2) + eps.
-    denom = np.divide(exp_avg_sq, cast(bias_correction2))
+    denom = np.divide(exp_avg_sq, cast(bias_correction2), out=np.empty_like(g))
     np.sqrt(denom, out=denom)
     denom += cast(eps)
 
@@ -222,6 +222,22 @@ class NAdam(Optimizer):
             mu_product=state["mu_product"],
             bias_correction2=1.0 - beta2**t,
         )
+
+    def _fused_step(
+        self,
+        group: dict,
+        flat_param: NDArray,
+        flat_grad: NDArray,
+        flat_state: dict[str, NDArray],
+        states: list[dict],
+    ) -> bool:
+        # The numba kernel, bit-identical to nadam_update; imported on first use.
+        # A subclass with its own _update takes the reference path instead.
+        if type(self)._update is not NAdam._update:
+            return False
+        from adamlab.optim.kernels.nadam import nadam_group_step
+
+        return nadam_group_step(group, flat_param, flat_grad, flat_state, states)
 
     def diagnostics(self) -> dict[str, dict[str, Any]]:
         """Per parameter: the effective per-element learning rate and momentum.

@@ -343,7 +343,7 @@ class Optimizer:
         cache = self._grad_cache
         if cache is not None and cache[0] is grads:
             held = cache[1]
-            if len(grads) == len(held) and all(a is b for a, b in zip(grads, held)):
+            if len(grads) == len(held) and all(map(is_, grads, held)):
                 return held
         if isinstance(grads, np.ndarray) or not isinstance(grads, Sequence):
             raise TypeError(

@@ -114,9 +114,7 @@ def radam_update(
         np.sqrt(exp_avg_sq, out=g)
         g += cast(eps)
         np.divide(exp_avg, g, out=g)
-        g *= cast(
-            lr * rectification * math.sqrt(bias_correction2) / bias_correction1
-        )
+        g *= cast(lr * rectification * math.sqrt(bias_correction2) / bias_correction1)
     work -= g
     if work is not param:
         param[...] = work
@@ -250,6 +248,22 @@ class RAdam(Optimizer):
             bias_correction1=1.0 - state["beta1_product"],
             bias_correction2=1.0 - beta2**t,
         )
+
+    def _fused_step(
+        self,
+        group: dict,
+        flat_param: NDArray,
+        flat_grad: NDArray,
+        flat_state: dict[str, NDArray],
+        states: list[dict],
+    ) -> bool:
+        # The numba kernel, bit-identical to radam_update; imported on first use.
+        # A subclass with its own _update takes the reference path instead.
+        if type(self)._update is not RAdam._update:
+            return False
+        from adamlab.optim.kernels.radam import radam_group_step
+
+        return radam_group_step(group, flat_param, flat_grad, flat_state, states)
 
     def diagnostics(self) -> dict[str, dict[str, Any]]:
         """Per parameter: the effective per-element learning rate and ``rho_t``.

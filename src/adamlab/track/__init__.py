@@ -3,7 +3,8 @@
 >>> from adamlab.track import Tracker
 >>> from adamlab.train import RunConfig, run
 >>> tracker = Tracker(every=10)
->>> result = run(RunConfig(task="digits", epochs=1), callbacks=(tracker,))  # doctest: +SKIP
+>>> config = RunConfig(task="digits", epochs=1)
+>>> result = run(config, callbacks=(tracker,))  # doctest: +SKIP
 >>> tracker.records[0]["grad_norm"]  # doctest: +SKIP
 
 :mod:`adamlab.track.compare` runs many runs (worker processes or Dask),

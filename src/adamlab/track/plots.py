@@ -67,7 +67,9 @@ def _series(
     if not rows_per_run:
         return None
     n = min(len(rows) for rows in rows_per_run)
-    x = np.array([float(row.get(x_key, i + 1)) for i, row in enumerate(rows_per_run[0][:n])])
+    x = np.array(
+        [float(row.get(x_key, i + 1)) for i, row in enumerate(rows_per_run[0][:n])]
+    )
     y = np.array(
         [[float(row[key]) for row in rows[:n]] for rows in rows_per_run], dtype=float
     )
@@ -102,18 +104,26 @@ def _panel(
     title, log = LABELS.get(key, (key, False))
     ax.set_title(title)
     ax.set_xlabel(x_key)
+    if x_key == "epoch":
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(True, alpha=0.3)
     if drawn:
-        finite = [
-            line.get_ydata() for line in ax.get_lines() if len(line.get_ydata())
-        ]
+        finite = [line.get_ydata() for line in ax.get_lines() if len(line.get_ydata())]
         values = np.concatenate([np.asarray(v, dtype=float) for v in finite])
         if log and np.all(values[np.isfinite(values)] > 0):
             ax.set_yscale("log")
         ax.legend(fontsize="small")
     else:
-        ax.text(0.5, 0.5, f"no {key} recorded", ha="center", va="center",
-                transform=ax.transAxes)
+        ax.text(
+            0.5,
+            0.5,
+            f"no {key} recorded",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+        )
     return drawn
 
 
@@ -166,7 +176,10 @@ def metric_figure(groups: Groups, *, band: str = "minmax") -> Any:
 def norms_figure(groups: Groups, *, band: str = "minmax") -> Any:
     """Gradient norm, update norm and update/parameter ratio per recorded step."""
     return plot_keys(
-        groups, ["grad_norm", "update_norm", "update_ratio"], source="records", band=band
+        groups,
+        ["grad_norm", "update_norm", "update_ratio"],
+        source="records",
+        band=band,
     )
 
 
@@ -200,4 +213,3 @@ def save_png(fig: Any, path: str | os.PathLike) -> Path:
     from adamlab.fileio import atomic_write_bytes
 
     return atomic_write_bytes(path, png_bytes(fig))
-

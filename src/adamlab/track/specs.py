@@ -78,8 +78,7 @@ def parse_entry(text: str) -> OptimizerSpec:
         key = key.strip().replace("-", "_")
         if not sep or not key or not value.strip():
             raise ValueError(
-                f"override {piece!r} of {name!r} must be key=value, e.g. "
-                f"{name}:lr=3e-3"
+                f"override {piece!r} of {name!r} must be key=value, e.g. {name}:lr=3e-3"
             )
         if key in overrides:
             raise ValueError(f"override {key!r} given twice for {name!r}")

@@ -44,10 +44,16 @@ from adamlab.train.callbacks import Callback
 SKIPPED_SIGNALS = frozenset({"step"})
 
 
-def _norm(array: NDArray) -> float:
-    """L2 norm in float64."""
-    flat = np.asarray(array, dtype=np.float64).reshape(-1)
-    return math.sqrt(float(np.dot(flat, flat)))
+def _segment_squares(flat: NDArray, starts: NDArray) -> NDArray:
+    """Sum of squares of each segment of ``flat`` beginning at ``starts``."""
+    if flat.size == 0:
+        return np.zeros(len(starts))
+    squared = flat * flat
+    out = np.add.reduceat(squared, np.minimum(starts, flat.size - 1))
+    # reduceat gives one element for an empty segment; zero those.
+    sizes = np.diff(np.append(starts, flat.size))
+    out[sizes == 0] = 0.0
+    return out
 
 
 def _ratio(numerator: float, denominator: float) -> float:
@@ -221,33 +227,53 @@ class Tracker(Callback):
         record["loss"] = math.nan if loss is None else float(loss)
         record.update(self._hyper)
 
-        # Norms: per parameter, then the whole model from the squares.
-        totals = {"grad_norm": 0.0, "param_norm": 0.0, "update_norm": 0.0}
-        rows: dict[str, dict[str, float]] = {}
-        for i, name in enumerate(names):
-            old, new = before[i], params[i]
-            grad = None if grads is None else grads[i]
-            row = {
-                "grad_norm": math.nan if grad is None else _norm(grad),
-                "param_norm": _norm(old),
-                "update_norm": _norm(new.astype(np.float64) - old),
-            }
-            for key, value in row.items():
-                totals[key] += value * value
-            row["update_ratio"] = _ratio(row["update_norm"], row["param_norm"])
-            rows[name] = row
-        whole = {key: math.sqrt(value) for key, value in totals.items()}
-        whole["update_ratio"] = _ratio(whole["update_norm"], whole["param_norm"])
-        if grads is None:
-            whole["grad_norm"] = math.nan
-        record.update(whole)
+        # Squared norms per parameter, in float64, one vectorised pass each.
+        offsets = self._offsets(params)
+        old = np.concatenate([b.reshape(-1) for b in before], dtype=np.float64)
+        new = np.concatenate([p.reshape(-1) for p in params], dtype=np.float64)
+        np.subtract(new, old, out=new)
+        squares = {
+            "param_norm": _segment_squares(old, offsets),
+            "update_norm": _segment_squares(new, offsets),
+        }
+        if grads is not None:
+            present = [g is not None for g in grads]
+            flat = np.concatenate(
+                [
+                    g.reshape(-1) if g is not None else np.zeros(p.size)
+                    for g, p in zip(grads, params)
+                ],
+                dtype=np.float64,
+            )
+            sq = _segment_squares(flat, offsets)
+            squares["grad_norm"] = np.where(present, sq, np.nan)
+
+        # Whole model first, then per parameter.
+        for key in ("grad_norm", "param_norm", "update_norm"):
+            values = squares.get(key)
+            record[key] = math.nan if values is None else math.sqrt(np.sum(values))
+        record["update_ratio"] = _ratio(record["update_norm"], record["param_norm"])
         if self.per_parameter:
-            for name, row in rows.items():
-                for key, value in row.items():
-                    record[f"{key}/{name}"] = value
+            norms = {key: np.sqrt(values).tolist() for key, values in squares.items()}
+            for i, name in enumerate(names):
+                for key in ("grad_norm", "param_norm", "update_norm"):
+                    record[f"{key}/{name}"] = (
+                        norms[key][i] if key in norms else math.nan
+                    )
+                record[f"update_ratio/{name}"] = _ratio(
+                    norms["update_norm"][i], norms["param_norm"][i]
+                )
 
         self._add_diagnostics(record, optimizer.diagnostics(), names, params)
         return record
+
+    def _offsets(self, params: list[NDArray]) -> NDArray:
+        """Start of each parameter in the concatenated vector (cached)."""
+        sizes = tuple(p.size for p in params)
+        if getattr(self, "_sizes", None) != sizes:
+            self._sizes = sizes
+            self._starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
+        return self._starts
 
     def _group_values(self) -> dict[str, float]:
         """Group 0's ``lr`` and ``beta1`` as the coming step will use them."""
@@ -263,13 +289,28 @@ class Tracker(Callback):
         return out
 
     def _summary(self, array: NDArray) -> dict[str, float]:
-        flat = np.asarray(array, dtype=np.float64).reshape(-1)
-        if flat.size == 0:
+        """Mean and quantiles (linear interpolation, as ``np.quantile``) of
+        ``array``'s elements; NaN quantiles if any element is NaN."""
+        flat = array.reshape(-1)
+        n = flat.size
+        if n == 0:
             return {}
-        out = {"mean": float(np.mean(flat))}
-        if self.quantiles:
-            values = np.quantile(flat, self.quantiles)
-            out.update(zip(self._labels, (float(v) for v in values)))
+        mean = float(np.mean(flat, dtype=np.float64))
+        out = {"mean": mean}
+        if not self.quantiles:
+            return out
+        if math.isnan(mean) and np.isnan(flat).any():
+            out.update(dict.fromkeys(self._labels, math.nan))
+            return out
+        # Only the order statistics needed: a partition, not a sort.
+        positions = [q * (n - 1) for q in self.quantiles]
+        ranks = sorted({min(int(p) + k, n - 1) for p in positions for k in (0, 1)})
+        part = np.partition(flat, ranks)
+        for label, position in zip(self._labels, positions):
+            low = int(position)
+            a = float(part[low])
+            b = float(part[min(low + 1, n - 1)])
+            out[label] = a + (b - a) * (position - low) if b != a else a
         return out
 
     def _add_diagnostics(
@@ -299,8 +340,11 @@ class Tracker(Callback):
                     pooled_arrays.setdefault(key, []).append(value.reshape(-1))
         for key, pairs in pooled_scalars.items():
             weight = sum(size for _, size in pairs)
-            if weight:
+            if all(x == pairs[0][0] for x, _ in pairs):
+                record[key] = pairs[0][0]
+            elif weight:
                 record[key] = sum(x * size for x, size in pairs) / weight
         for key, parts in pooled_arrays.items():
-            for stat, x in self._summary(np.concatenate(parts)).items():
+            pooled = np.concatenate(parts).astype(np.float64, copy=False)
+            for stat, x in self._summary(pooled).items():
                 record[f"{key}_{stat}"] = x

@@ -134,10 +134,12 @@ def resolve(config: Any) -> None:
 def blas_threads(n_parameters: int) -> Iterator[None]:
     """Run the block with one BLAS thread when the model is small.
 
-    The matrices of a small network are too small for threads to pay off:
-    timing sunspots with an LSTM of 32 units on a 2-core machine, one
-    OpenBLAS thread trained about 20 times faster than two, which spent their
-    time waiting for each other. Larger models keep the library's setting.
+    The matrices of a small network are too small for threads to pay off,
+    and on a busy machine the threads mostly wait for each other: on the
+    2-core development machine, shared with other jobs, 30 epochs of a
+    sunspots LSTM took 25 s with two OpenBLAS threads and 1 s with one; when
+    the machine was less busy the two were within noise of each other.
+    Larger models keep the library's setting.
     """
     if n_parameters > SMALL_MODEL_PARAMETERS:
         yield

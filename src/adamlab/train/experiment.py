@@ -60,6 +60,7 @@ class RunConfig:
     accumulate: int = 1
     lr_schedule: str | None = None
     momentum_schedule: str | None = None
+    no_decay_1d: bool = False
 
     def __post_init__(self) -> None:
         from adamlab.train.defaults import resolve
@@ -206,18 +207,61 @@ def build_loss(kind: str) -> Any:
     }[kind]()
 
 
-def build_optimizer(config: RunConfig, model: Any) -> Any:
-    """The optimizer over ``model``'s named parameters, schedules attached."""
-    from adamlab.optim.registry import make_optimizer
+def build_optimizer(config: RunConfig, model: Any, steps_per_epoch: int = 1) -> Any:
+    """The optimizer over ``model``'s named parameters, schedules attached.
 
+    ``--no-decay-1d`` puts biases and other 1-D parameters in groups without
+    weight decay (consecutive runs, so the gradient order is kept).
+    ``--lr-schedule`` is attached to ``lr`` with ``total_steps`` defaulting to
+    the run's optimizer steps; ``--momentum-schedule`` drives ``betas[0]``
+    (AdaptiveAdam's own schedule for ``adaptive-adam``), counted in epochs
+    unless the spec gives ``steps_per_epoch``.
+    """
+    from adamlab.optim.registry import make_optimizer
+    from adamlab.optim.schedules import (
+        attach,
+        momentum_schedule_from_spec,
+        schedule_from_spec,
+    )
+
+    params: list[Any] = model.named_parameters()
+    if config.no_decay_1d:
+        groups: list[dict[str, Any]] = []
+        for name, array in params:
+            decay = array.ndim > 1
+            if not groups or groups[-1]["_decay"] != decay:
+                groups.append({"_decay": decay, "params": []})
+            groups[-1]["params"].append((name, array))
+        for group in groups:
+            if not group.pop("_decay"):
+                group["weight_decay"] = 0.0
+        params = groups
+
+    hyperparameters = dict(config.hyperparameters)
+    momentum = None
+    if config.momentum_schedule is not None:
+        momentum = momentum_schedule_from_spec(
+            config.momentum_schedule, defaults={"steps_per_epoch": steps_per_epoch}
+        )
+        if config.optimizer == "adaptive-adam":
+            hyperparameters["momentum_schedule"] = momentum
+            momentum = None
     optimizer = make_optimizer(
         config.optimizer,
-        model.named_parameters(),
+        params,
         clip_norm=config.clip_norm,
         clip_value=config.clip_value,
-        nonfinite="ignore" if config.nonfinite == "ignore" else config.nonfinite,
-        **config.hyperparameters,
+        nonfinite=config.nonfinite,
+        **hyperparameters,
     )
+    if config.lr_schedule is not None:
+        total = config.epochs * steps_per_epoch if config.epochs else None
+        schedule = schedule_from_spec(
+            config.lr_schedule, defaults={"total_steps": total}
+        )
+        attach(optimizer, schedule, "lr")
+    if momentum is not None:
+        attach(optimizer, momentum, "betas[0]")
     return optimizer
 
 
@@ -227,7 +271,9 @@ def build(config: RunConfig, callbacks: tuple = ()) -> Any:
 
     task = load_data(config)
     model = build_model(config, task)
-    optimizer = build_optimizer(config, model)
+    batches = -(-task.n_train // config.batch_size)
+    steps_per_epoch = max(1, batches // config.accumulate)
+    optimizer = build_optimizer(config, model, steps_per_epoch)
     return Trainer(
         model,
         build_loss(task.kind),
@@ -278,8 +324,47 @@ def describe(config: RunConfig, trainer: Any, result: dict[str, Any]) -> dict[st
     return out
 
 
+def forecasts_on_test(trainer: Any, label: str = "network") -> dict[str, Any]:
+    """The test part of a series run, in original units, for plots.
+
+    Returns ``{"times": (n,), "truth": (n, horizon), "forecasts": {name:
+    (n, horizon)}}``: the forecasts are the network's under ``label`` (with
+    the tested, best-validation weights), then each baseline's. ``times`` is
+    the time of each window's first target.
+    """
+    from adamlab.data import baseline_forecasts
+
+    data = trainer.data
+    if data.series is None:
+        raise ValueError(
+            f"task {data.name!r} is a table ({data.kind}); forecasts and their "
+            "plot need a series task"
+        )
+    model = trainer.model
+    current = model.param_buffer.copy()
+    model.param_buffer[...] = trainer.best_params
+    try:
+        out = model.predict(data.X_test)
+    finally:
+        model.param_buffer[...] = current
+    network = data.to_original_units(out.reshape(data.n_test, -1))
+    forecasts = {label: network, **baseline_forecasts(data)}
+    return {
+        "times": data.series.target_times("test"),
+        "truth": data.series.windows("test")[1],
+        "forecasts": forecasts,
+    }
+
+
 def run(config: RunConfig, callbacks: tuple = ()) -> dict[str, Any]:
-    """Train and test one run; return its result keys."""
+    """Train and test one run; return its result keys.
+
+    Small models train with one BLAS thread (see
+    :func:`adamlab.train.defaults.blas_threads`).
+    """
+    from adamlab.train.defaults import blas_threads
+
     trainer = build(config, callbacks)
-    result = trainer.fit()
+    with blas_threads(trainer.model.param_buffer.size):
+        result = trainer.fit()
     return describe(config, trainer, result)

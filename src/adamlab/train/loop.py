@@ -199,7 +199,8 @@ class Trainer:
             row["val_accuracy"] = val["accuracy"]
         else:
             row["val_rmse"] = val["rmse"]
-        row["lr"] = float(self.optimizer.param_groups[0].get("lr", math.nan))
+        lr = self.optimizer.param_groups[0].get("lr")
+        row["lr"] = None if lr is None else float(lr)
         row["seconds"] = seconds
         row["skipped_steps"] = self._skips() - skipped_before
         self.history.append(row)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from itertools import repeat
+from operator import itemgetter
 
 import numba
 
@@ -22,9 +23,35 @@ OPTIONS = {"cache": True, "error_model": "numpy", "fastmath": False}
 
 serial = numba.njit(**OPTIONS)
 parallel = numba.njit(parallel=True, **OPTIONS)
-inline = numba.njit(inline="always", **OPTIONS)
+
+#: Group keys every element-wise optimizer shares.
+BASE_KEYS = frozenset(
+    {"params", "param_names", "lr", "initial_lr", "betas", "eps", "weight_decay"}
+)
 
 
 def write_scalars(states: list[dict], values: dict) -> None:
     """Set the same per-parameter scalars in every state dict (a C-speed loop)."""
     any(map(dict.update, states, repeat(values, len(states))))
+
+
+def uniform(states: list[dict], key: str) -> bool:
+    """True if every state holds the same value under ``key``."""
+    return len(states) < 2 or len(set(map(itemgetter(key), states))) == 1
+
+
+def known_keys(group: dict, keys: frozenset) -> bool:
+    """True if ``group`` carries no option outside ``keys``.
+
+    A kernel declines a group with an option it does not know (one added to
+    the optimizer after the kernel was written), so that option can never be
+    silently ignored: the NumPy reference path runs instead.
+    """
+    return keys.issuperset(group)
+
+
+def decay_mode(weight_decay: float, decoupled: bool) -> int:
+    """0: no weight decay, 1: L2 (added to the gradient), 2: decoupled."""
+    if weight_decay == 0.0:
+        return 0
+    return 2 if decoupled else 1

@@ -1,0 +1,233 @@
+"""``adamlab compare``: several optimizers × seeds on one task, one report."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+
+from adamlab.cli import options
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "compare",
+        help="compare optimizers over seeds; write an HTML report",
+        description=(
+            "Train every optimizer with seeds 0..N-1 on the same split, in parallel "
+            "worker processes (or on a Dask cluster), print a summary table and "
+            "write a self-contained HTML report with figures and the raw records. "
+            "Per-optimizer overrides follow a colon: adamw:lr=3e-3:weight_decay=0.1; "
+            "tuples go in parentheses: adam:betas=(0.9,0.99). Every other option "
+            "applies to all runs, as in `adamlab train`."
+        ),
+        epilog=(
+            "example: adamlab compare --task digits "
+            "--optimizers adam,adamw:lr=3e-3,amsgrad --seeds 3 --out cmp"
+        ),
+    )
+    options.add_data_options(parser)
+    options.add_model_options(parser)
+    options.add_optimizer_options(parser, single=False)
+    add_schedules = getattr(options, "add_schedule_options", None)
+    if add_schedules is not None:
+        add_schedules(parser)
+    options.add_training_options(parser)
+    group = parser.add_argument_group("comparison")
+    group.add_argument(
+        "--optimizers",
+        default="adam,adamw,amsgrad",
+        metavar="LIST",
+        help="comma-separated optimizers with optional :key=value overrides "
+        "(default adam,adamw,amsgrad)",
+    )
+    group.add_argument(
+        "--seeds",
+        type=options.positive_int,
+        default=3,
+        metavar="N",
+        help="seeds 0..N-1 per optimizer, for init and data order (default 3)",
+    )
+    group.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    group.add_argument(
+        "--overwrite", action="store_true", help="replace a report already in DIR"
+    )
+    group.add_argument(
+        "--workers",
+        type=options.positive_int,
+        default=None,
+        metavar="N",
+        help="worker processes, one compute thread each (default: number of cores)",
+    )
+    group.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="submit the runs to a running Dask scheduler (tcp://host:8786) instead",
+    )
+    group.add_argument(
+        "--track-every",
+        type=options.positive_int,
+        default=10,
+        metavar="K",
+        help="tracker records every K steps (default 10)",
+    )
+    group.add_argument(
+        "--band",
+        choices=("minmax", "std"),
+        default="minmax",
+        help="band over seeds in the figures: min-max (default) or mean ± std",
+    )
+    group.add_argument("--title", default=None, help="title of the report")
+    group.add_argument("--quiet", action="store_true", help="print only the table")
+    group.add_argument(
+        "--debug", action="store_true", help="show tracebacks instead of one line"
+    )
+
+
+def _format(value: object, digits: int = 4) -> str:
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "-"
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def _bytes(value: object) -> str:
+    if (
+        not isinstance(value, (int, float))
+        or isinstance(value, float)
+        and math.isnan(value)
+    ):
+        return "-"
+    value = float(value)
+    for unit in ("B", "KiB", "MiB"):
+        if value < 1024 or unit == "MiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return str(value)  # pragma: no cover
+
+
+def summary_table(summary: list[dict]) -> object:
+    """The rich table printed at the end."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    metric = summary[0]["metric"] if summary else "test_accuracy"
+    table = Table(title=f"{metric} of the best-validation weights over seeds")
+    table.add_column("optimizer", style="bold", no_wrap=True)
+    table.add_column("ok", justify="right", no_wrap=True)
+    table.add_column("mean", justify="right")
+    table.add_column("± std", justify="right")
+    table.add_column("min", justify="right")
+    table.add_column("max", justify="right")
+    table.add_column("best epoch", justify="right")
+    table.add_column("s/epoch", justify="right")
+    table.add_column("state", justify="right", no_wrap=True)
+    for row in summary:
+        table.add_row(
+            escape(row["optimizer"]),
+            f"{row['runs'] - row['failed']}/{row['runs']}",
+            _format(row[f"{metric}_mean"]),
+            _format(row[f"{metric}_std"]),
+            _format(row[f"{metric}_min"]),
+            _format(row[f"{metric}_max"]),
+            _format(row["best_epoch_mean"], 1),
+            _format(row["seconds_per_epoch"], 3),
+            _bytes(row["state_bytes"]),
+            style="red" if row["failed"] else None,
+        )
+    return table
+
+
+def run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.markup import escape
+
+    from adamlab.track.compare import plan, run_jobs
+    from adamlab.track.report import check_destination, write_report
+    from adamlab.track.specs import parse_optimizers
+    from adamlab.track.summary import summarize
+
+    console = Console(highlight=False)
+    errors = Console(stderr=True, highlight=False)
+    specs = parse_optimizers(args.optimizers)
+    check_destination(args.out, args.overwrite)
+    args.seed = 0
+    base = options.run_config(args, optimizer=specs[0].name)
+    for spec in specs:
+        # A flag given for an optimizer that does not take it is an error.
+        from adamlab.optim.registry import accepted_keywords, optimizer_class
+
+        accepted = accepted_keywords(optimizer_class(spec.name))
+        for keyword in base.hyperparameters:
+            if keyword not in accepted and keyword not in spec.overrides:
+                raise ValueError(
+                    f"{options.flag_for(keyword)} does not apply to optimizer "
+                    f"{spec.name!r}; give it per optimizer instead "
+                    f"({spec.name}:{keyword}=...) where it applies"
+                )
+    jobs = plan(base, specs, args.seeds)
+    workers = args.workers or os.cpu_count() or 1
+    where = (
+        f"on Dask cluster {args.cluster}"
+        if args.cluster
+        else f"in {min(workers, len(jobs))} worker process(es)"
+    )
+    if not args.quiet:
+        errors.print(f"adamlab compare: {len(jobs)} runs {where}")
+
+    done = {"n": 0}
+
+    def on_done(outcome: dict) -> None:
+        done["n"] += 1
+        if args.quiet:
+            return
+        state = "ok" if outcome["status"] == "ok" else f"failed: {outcome['error']}"
+        errors.print(
+            escape(
+                f"  [{done['n']}/{len(jobs)}] {outcome['label']} seed "
+                f"{outcome['seed']}: {state}"
+            )
+        )
+
+    outcomes = run_jobs(
+        jobs,
+        workers=workers,
+        cluster=args.cluster,
+        track_every=args.track_every,
+        on_done=on_done,
+    )
+    settings = dict(base.to_dict())
+    settings.pop("optimizer")
+    settings.pop("seed")
+    settings["hyperparameters"] = str(settings["hyperparameters"])
+    settings["hidden"] = ",".join(str(h) for h in settings["hidden"])
+    settings.update(
+        optimizers=args.optimizers,
+        seeds=args.seeds,
+        track_every=args.track_every,
+        executor=where,
+    )
+    settings["task"] = base.task_name
+    title = args.title or f"adamlab compare: {base.task_name}"
+    path = write_report(
+        args.out,
+        outcomes,
+        title=title,
+        settings=settings,
+        overwrite=args.overwrite,
+        band=args.band,
+    )
+    summary = summarize(outcomes)
+    console.print(summary_table(summary))
+    for row in summary:
+        for message in row["errors"]:
+            console.print(
+                escape(f"{row['optimizer']}: {message}"), style="red", soft_wrap=True
+            )
+    console.print(f"report: {path}", soft_wrap=True)
+    failed = sum(o["status"] != "ok" for o in outcomes)
+    if failed:
+        errors.print(f"adamlab compare: {failed} of {len(outcomes)} runs failed")
+        return 1
+    return 0

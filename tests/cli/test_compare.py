@@ -1,0 +1,87 @@
+"""`adamlab compare` end to end on digits with tiny settings."""
+
+import json
+import re
+
+import pytest
+
+from adamlab.cli.main import main
+from adamlab.track.records import read_csv
+
+TINY = ["--task", "digits", "--hidden", "8", "--batch-size", "128"]
+
+
+@pytest.fixture(scope="module")
+def compared(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cmp") / "report"
+    argv = ["compare", *TINY, "--optimizers", "adam,adamw:lr=3e-3"]
+    argv += ["--seeds", "2", "--epochs", "2", "--workers", "2", "--out", str(out)]
+    return out, argv
+
+
+def test_compare_writes_report_and_table(compared, capsys):
+    out, argv = compared
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "adam" in printed and "adamw:lr=3e-3" in printed and "2/2" in printed
+    html = (out / "report.html").read_text()
+    assert html.count('src="data:image/png;base64,') == 4
+    runs = read_csv(out / "runs.csv")
+    assert [(r["optimizer"], r["seed"]) for r in runs] == [
+        ("adam", 0),
+        ("adam", 1),
+        ("adamw:lr=3e-3", 0),
+        ("adamw:lr=3e-3", 1),
+    ]
+    assert all(r["status"] == "ok" and 0 < r["test_accuracy"] <= 1 for r in runs)
+    # The same split for every run, the seed and the override applied.
+    saved = json.loads((out / "runs" / "01_adamw_lr=3e-3_seed1.json").read_text())
+    config = saved["result"]["config"]
+    assert config["seed"] == 1 and config["split_seed"] == 0
+    assert config["hyperparameters"] == {"lr": 3e-3}
+    assert saved["records"][0]["step"] == 1
+    assert len(read_csv(out / "records.csv")) > 4
+
+
+def test_existing_report_is_kept_without_overwrite(compared, capsys):
+    out, argv = compared
+    before = (out / "report.html").read_bytes()
+    assert main(argv) == 2
+    assert "pass --overwrite" in capsys.readouterr().err
+    assert (out / "report.html").read_bytes() == before
+
+
+def test_failed_run_is_reported_and_others_finish(tmp_path, capsys):
+    out = tmp_path / "r"
+    argv = ["compare", *TINY, "--optimizers", "adam:lr=-1,amsgrad", "--seeds", "1"]
+    argv += ["--epochs", "1", "--workers", "1", "--out", str(out)]
+    assert main(argv) == 1
+    captured = capsys.readouterr()
+    assert "adam:lr=-1: ValueError: lr must be" in captured.out
+    assert "1 of 2 runs failed" in captured.err
+    runs = read_csv(out / "runs.csv")
+    assert runs[0]["status"] == "failed" and runs[1]["status"] == "ok"
+    html = (out / "report.html").read_text()
+    assert re.search(r'<table id="failures">.*ValueError: lr must be', html, re.S)
+
+
+@pytest.mark.parametrize(
+    ("optimizers", "message"),
+    [
+        ("adam:lr", "override 'lr' of 'adam' must be key=value"),
+        ("adam,sgd", "unknown optimizer 'sgd'"),
+        ("adam:momentum=0.9", "optimizer 'adam' .* does not take momentum"),
+    ],
+)
+def test_override_errors_exit_2(tmp_path, capsys, optimizers, message):
+    argv = ["compare", "--optimizers", optimizers, "--out", str(tmp_path / "x")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert re.search(f"adamlab compare: error: {message}", err)
+    assert not (tmp_path / "x" / "report.html").exists()
+
+
+def test_flag_for_an_optimizer_that_does_not_take_it(tmp_path, capsys):
+    argv = ["compare", "--optimizers", "adam,adabound", "--final-lr", "0.1"]
+    assert main([*argv, "--out", str(tmp_path)]) == 2
+    assert "--final-lr does not apply to optimizer 'adam'" in capsys.readouterr().err

@@ -1,0 +1,97 @@
+"""Trained model files: `adamlab evaluate` reproduces training's test metric,
+the Python API predicts, and a file crafted to run code is refused."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import numpy as np
+import pytest
+
+from adamlab import safefile
+from adamlab.train import load_model, read_model_file
+
+
+def test_evaluate_reproduces_the_test_metric(tmp_path, cli):
+    model_path, result_path = tmp_path / "m.npz", tmp_path / "r.json"
+    status, out, err = cli(
+        "train", "--task", "digits", "--hidden", "8", "--epochs", "3", "--quiet",
+        "--save-model", model_path, "--json", result_path,
+    )  # fmt: skip
+    assert status == 0, err
+    trained = json.loads(result_path.read_text())
+    status, out, err = cli("evaluate", model_path, "--json", tmp_path / "e.json")
+    assert status == 0, err
+    again = json.loads((tmp_path / "e.json").read_text())
+    assert again["test_accuracy"] == trained["test_accuracy"]
+    assert again["test_loss"] == trained["test_loss"]
+    assert f"test_accuracy {trained['test_accuracy']:.4f}" in out
+    assert "training reported" not in out
+
+    saved = read_model_file(model_path)
+    assert saved.best_epoch == trained["best_epoch"]
+    assert saved.metrics["test_accuracy"] == trained["test_accuracy"]
+    assert saved.task["kind"] == "multiclass" and saved.task["n_features"] == 64
+
+    # The Python API: a model ready for predict, with the tested weights.
+    from adamlab.train.experiment import RunConfig, load_data
+
+    data = load_data(RunConfig.from_dict(saved.config))
+    model = load_model(model_path)
+    accuracy = float(
+        np.mean(np.argmax(model.predict(data.X_test), axis=1) == data.y_test)
+    )
+    assert accuracy == trained["test_accuracy"]
+    digest = __import__("hashlib").sha256(model.param_buffer.tobytes()).hexdigest()
+    assert digest == trained["final_params_sha256"]
+
+
+def test_evaluate_regression_and_mismatched_task(tmp_path, cli):
+    model_path = tmp_path / "s.npz"
+    status, _, err = cli(
+        "train", "--task", "sunspots", "--hidden", "4", "--epochs", "2", "--quiet",
+        "--save-model", model_path, "--json", tmp_path / "r.json",
+    )  # fmt: skip
+    assert status == 0, err
+    trained = json.loads((tmp_path / "r.json").read_text())
+    status, out, err = cli("evaluate", model_path, "--json", tmp_path / "e.json")
+    again = json.loads((tmp_path / "e.json").read_text())
+    assert status == 0 and again["test_rmse"] == trained["test_rmse"]
+    assert again["test_mae"] == trained["test_mae"]
+    status, out, err = cli("evaluate", model_path, "--task", "digits")
+    assert status == 2
+    assert "the model was trained for kind='regression'; task digits has" in err
+
+
+def test_crafted_model_file_is_refused(tmp_path, cli):
+    marker = tmp_path / "marker"
+    good = safefile.dumps({"format": 1, "model": {"w": np.zeros(2)}}, kind="model")
+    with zipfile.ZipFile(io.BytesIO(good)) as src:
+        entries = {n: src.read(n) for n in src.namelist()}
+
+    class Evil:
+        def __reduce__(self):
+            return (marker.write_text, ("pwned",))
+
+    buf = io.BytesIO()
+    np.save(buf, np.array([Evil()], dtype=object), allow_pickle=True)
+    entries["model/w.npy"] = buf.getvalue()
+    path = tmp_path / "evil.npz"
+    with zipfile.ZipFile(path, "w") as dst:
+        for name, data in entries.items():
+            dst.writestr(name, data)
+    with pytest.raises(safefile.SafeFileError, match="pickled object array"):
+        load_model(path)
+    status, _, err = cli("evaluate", path)
+    assert status == 2 and "pickled object array; refused" in err
+    assert "Traceback" not in err
+    assert not marker.exists()
+
+
+def test_checkpoint_is_not_a_model(tmp_path, cli):
+    safefile.save(tmp_path / "c.npz", {"x": 1}, kind="checkpoint")
+    status, _, err = cli("evaluate", tmp_path / "c.npz")
+    assert status == 2
+    assert "is a checkpoint file, expected a model file" in err

@@ -1,0 +1,155 @@
+"""Tracker values against independent float64 computations."""
+
+import math
+
+import numpy as np
+import pytest
+
+from adamlab.optim import Adam
+from adamlab.track import Tracker
+from adamlab.track.records import (
+    from_json,
+    read_csv,
+    read_json,
+    records_from_csv,
+    records_to_csv,
+    to_json,
+    write_csv,
+    write_json,
+)
+
+
+def make_problem(seed=0):
+    rng = np.random.default_rng(seed)
+    buffer = rng.normal(size=3 * 4 + 4)
+    params = [("w", buffer[:12].reshape(3, 4)), ("b", buffer[12:])]
+    grad_seq = [[rng.normal(size=(3, 4)), rng.normal(size=4) * 0.1] for _ in range(7)]
+    return params, grad_seq
+
+
+def test_norms_and_adam_effective_lr_match_restatement():
+    params, grad_seq = make_problem()
+    lr, b1, b2, eps = 1e-2, 0.9, 0.99, 1e-8
+    opt = Adam(params, lr=lr, betas=(b1, b2), eps=eps)
+    tracker = Tracker.watch(opt, every=3)
+    names = [n for n, _ in params]
+    arrays = [a for _, a in params]
+    m = [np.zeros(a.shape) for a in arrays]
+    v = [np.zeros(a.shape) for a in arrays]
+    expected = {}
+    for t, grads in enumerate(grad_seq, start=1):
+        before = [a.copy() for a in arrays]
+        tracker.step(grads, loss=float(t))
+        for i, g in enumerate(grads):
+            m[i] = b1 * m[i] + (1 - b1) * g
+            v[i] = b2 * v[i] + (1 - b2) * g * g
+        if t == 1 or t % 3 == 0:
+            row = {}
+            sq = {"grad": 0.0, "update": 0.0, "param": 0.0}
+            pooled = []
+            for i, name in enumerate(names):
+                g = np.linalg.norm(grads[i])
+                u = np.linalg.norm(arrays[i] - before[i])
+                p = np.linalg.norm(before[i])
+                row[f"grad_norm/{name}"] = g
+                row[f"update_norm/{name}"] = u
+                row[f"update_ratio/{name}"] = u / p
+                sq["grad"] += g * g
+                sq["update"] += u * u
+                sq["param"] += p * p
+                bc1, bc2 = 1 - b1**t, 1 - b2**t
+                eff = (lr / bc1) / (np.sqrt(v[i] / bc2) + eps)
+                row[f"effective_lr_mean/{name}"] = eff.mean()
+                row[f"effective_lr_p50/{name}"] = np.median(eff)
+                row[f"bias_correction1/{name}"] = bc1
+                row[f"bias_correction2/{name}"] = bc2
+                pooled.append(eff.ravel())
+            row["grad_norm"] = math.sqrt(sq["grad"])
+            row["update_norm"] = math.sqrt(sq["update"])
+            row["update_ratio"] = math.sqrt(sq["update"] / sq["param"])
+            row["effective_lr_mean"] = np.concatenate(pooled).mean()
+            row["loss"] = float(t)
+            row["lr"] = lr
+            row["beta1"] = b1
+            expected[t] = row
+    assert [r["step"] for r in tracker.records] == [1, 3, 6]
+    for record in tracker.records:
+        for key, value in expected[record["step"]].items():
+            assert record[key] == pytest.approx(value, rel=1e-10), key
+
+
+def test_callback_records_every_k_steps_in_training():
+    from adamlab.train import RunConfig, build
+
+    tracker = Tracker(every=5)
+    trainer = build(
+        RunConfig(task="digits", epochs=1, hidden=(8,), batch_size=256),
+        callbacks=(tracker,),
+    )
+    trainer.fit()
+    steps = [r["step"] for r in tracker.records]
+    assert steps == [s for s in range(1, trainer.step + 1) if s == 1 or s % 5 == 0]
+    for record in tracker.records:
+        assert record["epoch"] == 1
+        assert math.isfinite(record["loss"]) and record["grad_norm"] > 0
+        assert "grad_norm/hidden.weight" in record
+        assert "effective_lr_p90/output.bias" in record
+
+
+def test_scalar_signals_pass_through_and_arrays_are_summarised():
+    class Signals(Adam):
+        def diagnostics(self):
+            out = super().diagnostics()
+            for i, name in enumerate(self.param_names):
+                out[name]["bound_fraction"] = 0.25 * (i + 1)
+                out[name]["clipped"] = True
+                out[name]["odd"] = np.arange(5.0)
+                out[name]["note"] = "not a number"
+            return out
+
+    params, grad_seq = make_problem()
+    opt = Signals(params, lr=1e-3)
+    tracker = Tracker.watch(opt, every=1, quantiles=(0.5,))
+    opt.param_groups[0]["lr"] = 5e-4
+    opt.param_groups[0]["betas"] = (0.8, 0.999)
+    tracker.step(grad_seq[0])
+    record = tracker.records[0]
+    assert record["lr"] == 5e-4 and record["beta1"] == 0.8
+    assert record["bound_fraction/w"] == 0.25 and record["bound_fraction/b"] == 0.5
+    # Whole model: weighted by parameter size (12 and 4 elements).
+    assert record["bound_fraction"] == pytest.approx((0.25 * 12 + 0.5 * 4) / 16)
+    assert record["clipped/w"] == 1 and record["clipped"] == 1
+    assert record["odd_mean/w"] == 2.0 and record["odd_p50/b"] == 2.0
+    assert not any(key.startswith("note") for key in record)
+
+
+def test_tracker_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="every must be >= 1, got 0"):
+        Tracker(every=0)
+    with pytest.raises(TypeError, match="every must be an integer"):
+        Tracker(every=2.5)
+    with pytest.raises(ValueError, match=r"quantiles must lie in \(0, 1\), got 1.5"):
+        Tracker(quantiles=(0.5, 1.5))
+    with pytest.raises(ValueError, match="watches no optimizer"):
+        Tracker().before_step(1)
+
+
+def test_csv_and_json_round_trip(tmp_path):
+    records = [
+        {"step": 1, "loss": 0.1 + 0.2, "grad_norm/a.b": 1e-300, "name": "x,y"},
+        {"step": 10, "loss": math.nan, "extra": -math.inf, "flag": 3},
+    ]
+    back = records_from_csv(records_to_csv(records))
+    assert back[0] == records[0]
+    assert back[1]["step"] == 10 and isinstance(back[1]["step"], int)
+    assert math.isnan(back[1]["loss"]) and back[1]["extra"] == -math.inf
+    assert "grad_norm/a.b" not in back[1]
+    write_csv(tmp_path / "r.csv", records)
+    assert read_csv(tmp_path / "r.csv")[0] == records[0]
+
+    text = to_json(records)
+    assert "NaN" in text and "-Infinity" in text
+    again = from_json(text)
+    assert again[0] == records[0] and math.isnan(again[1]["loss"])
+    write_json(tmp_path / "r.json", {"records": records})
+    assert read_json(tmp_path / "r.json")["records"][1]["extra"] == -math.inf
