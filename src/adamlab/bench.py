@@ -145,8 +145,12 @@ def _textbook_adam(name: str, params: list[NDArray], grads: list[NDArray]):
 
 def _contenders(
     name: str, shapes: Sequence[tuple[int, ...]], dtype: np.dtype, seed: int
-) -> dict[str, Callable[[], Any]]:
-    """One step function per contender, each on its own copy of the problem."""
+) -> tuple[dict[str, Callable[[], Any]], Any]:
+    """One step function per contender, each on its own copy of the problem.
+
+    Also returns adamlab's optimizer, whose ``fused_group_steps`` shows that
+    the fast path was timed.
+    """
     from adamlab.optim.kernels.floor import floor_step
     from adamlab.optim.layout import pack
 
@@ -177,7 +181,7 @@ def _contenders(
     fparam, fgrad = pack(init)[0], pack(grad_values)[0]
     fstates = [np.zeros_like(fparam) for _ in range(_state_count(name))]
     out["floor"] = lambda: floor_step(fparam, fgrad, fstates)
-    return out
+    return out, opt
 
 
 def summarize(seconds: Sequence[float]) -> dict[str, float]:
@@ -280,7 +284,8 @@ def bench_steps(
 ) -> list[dict[str, Any]]:
     """Time one optimizer step per case and contender; one row per case.
 
-    A row holds ``optimizer``, ``dtype``, ``size``, ``tensors``, ``timings``
+    A row holds ``optimizer``, ``dtype``, ``size``, ``tensors``, ``fused``
+    (True if every adamlab step took the fused kernel), ``timings``
     (contender -> :func:`summarize`) and ``ratios`` (``adamlab_over_X`` for
     torch_fused, torch_foreach and floor; ``numpy_over_adamlab``, the speed-up
     over the textbook formulation).
@@ -297,10 +302,11 @@ def bench_steps(
                 progress(
                     f"{name} {case['dtype']} {case['size']:.0e} x{case['tensors']}"
                 )
-            contenders = _contenders(
+            contenders, opt = _contenders(
                 name, case["shapes"], np.dtype(case["dtype"]), seed
             )
             times = time_interleaved(contenders, budget_s=budget_s)
+            calls = len(times["adamlab"]) + 1
             timings = {k: summarize(v) for k, v in times.items()}
             medians = {k: v["median_s"] for k, v in timings.items()}
             rows.append(
@@ -309,11 +315,12 @@ def bench_steps(
                     "dtype": case["dtype"],
                     "size": case["size"],
                     "tensors": case["tensors"],
+                    "fused": opt.fused_group_steps == calls,
                     "timings": timings,
                     "ratios": _ratios(medians),
                 }
             )
-            del contenders, times
+            del contenders, times, opt
             gc.collect()
     return rows
 
@@ -330,7 +337,7 @@ def bench_fixed_cost(
     Returns ``timings`` (contender -> :func:`summarize` of seconds per call,
     each round timing ``calls`` calls) and ``ratios``.
     """
-    contenders = _contenders("adam", shapes, np.dtype(np.float32), seed)
+    contenders, _ = _contenders("adam", shapes, np.dtype(np.float32), seed)
     contenders.pop("floor", None)
     contenders.pop("numpy", None)
     times = time_interleaved(

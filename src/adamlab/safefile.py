@@ -276,13 +276,3 @@ def loads(raw: bytes, *, kind: str | None = None, where: str = "data") -> Any:
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise SafeFileError(f"{where}: unreadable document ({error})") from None
     return _decode(document, arrays, where)
-
-
-def file_kind(path: str | os.PathLike) -> str | None:
-    """The ``kind`` named in a safe file's header, or None if it has none."""
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            header = json.loads(archive[HEADER].tobytes().decode("utf-8"))
-        return header.get("kind")
-    except Exception:  # noqa: BLE001 - any unreadable file has no kind
-        return None

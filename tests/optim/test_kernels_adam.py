@@ -245,3 +245,15 @@ def test_importing_optim_does_not_import_numba():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "False"
+
+
+def test_fresh_gradient_list_each_step_keeps_fast_path():
+    params, grads = make_problem(37, np.float64)
+    fast, slow, flat, separate = run_pair(optim.Adam, params, grads[:1], lr=0.01)
+    _, gflat = pack(grads[1])
+    fast.step(list(gflat))  # a new list object holding the same arrays
+    fast.step(tuple(gflat))
+    slow.step([g.copy() for g in grads[1]])
+    slow.step([g.copy() for g in grads[1]])
+    assert fast.fused_group_steps == 3
+    assert_same_bits(fast, slow, flat, separate)

@@ -92,19 +92,49 @@ def second_moment_estimate(
     and column factors. Full: ``V_hat = v``. With ``eps1_mode="clamp"`` (torch)
     ``mean_a(R)`` is floored at ``eps1`` and ``V_hat`` at ``eps1**2``.
     """
+    return np.square(
+        second_moment_root(
+            exp_avg_sq_row, exp_avg_sq_col, exp_avg_sq, axes, eps1, eps1_mode, out
+        ),
+        out=out,
+    )
+
+
+def second_moment_root(
+    exp_avg_sq_row: NDArray | None,
+    exp_avg_sq_col: NDArray | None,
+    exp_avg_sq: NDArray | None,
+    axes: tuple[int, int] | None,
+    eps1: float,
+    eps1_mode: str,
+    out: NDArray,
+) -> NDArray:
+    """Write ``sqrt(V_hat)`` into ``out`` and return it.
+
+    With ``eps1_mode="add"`` the factored root is the product of the two roots,
+    ``sqrt(R) / sqrt(mean_a(R)) * sqrt(C)``: the product ``R C`` of two tiny
+    factors (rows and columns of zero gradient hold about ``eps1 = 1e-30``), or
+    the ratio of a tiny row to a large mean, underflows in float32, and a zero
+    denominator would turn a zero gradient into 0/0 = NaN. Where the root still
+    underflows, :func:`adafactor_update` takes a zero gradient to a zero update. With ``"clamp"`` (torch) the estimate is
+    formed, floored at ``eps1**2`` and then rooted, as torch does.
+    """
     cast = out.dtype.type
     if axes is None:
         np.copyto(out, exp_avg_sq)
-    else:
-        a, b = axes
-        row_mean = exp_avg_sq_row.mean(axis=a, keepdims=True)
         if eps1_mode == "clamp":
-            np.maximum(row_mean, cast(eps1), out=row_mean)
+            np.maximum(out, cast(eps1 * eps1), out=out)
+        return np.sqrt(out, out=out)
+    a, b = axes
+    row_mean = exp_avg_sq_row.mean(axis=a, keepdims=True)
+    if eps1_mode == "clamp":
+        np.maximum(row_mean, cast(eps1), out=row_mean)
         row = np.expand_dims(exp_avg_sq_row / row_mean, b)
         np.multiply(row, np.expand_dims(exp_avg_sq_col, a), out=out)
-    if eps1_mode == "clamp":
         np.maximum(out, cast(eps1 * eps1), out=out)
-    return out
+        return np.sqrt(out, out=out)
+    row = np.expand_dims(np.sqrt(exp_avg_sq_row) / np.sqrt(row_mean), b)
+    return np.multiply(row, np.sqrt(np.expand_dims(exp_avg_sq_col, a)), out=out)
 
 
 def adafactor_update(
@@ -188,16 +218,17 @@ def adafactor_update(
         exp_avg_sq_col += weight * sq.mean(axis=a)
 
     # Normalised update U = x / sqrt(V_hat), x the gradient or its average (step 3).
-    denom = second_moment_estimate(
+    denom = second_moment_root(
         exp_avg_sq_row, exp_avg_sq_col, exp_avg_sq, axes, eps1, eps1_mode, sq
     )
-    np.sqrt(denom, out=denom)
     source = g
     if exp_avg is not None and momentum_input == "gradient":
         exp_avg *= cast(beta1)
         exp_avg += cast(1.0 - beta1) * g
         source = exp_avg
-    update = np.divide(source, denom, out=denom)
+    zero = denom == 0
+    update = np.divide(source, denom, out=denom, where=~zero)
+    update[zero] = 0  # only reached where V_hat underflowed: the gradient is ~0
 
     # Clip by RMS, then scale by alpha_t (step 4).
     rms = _rms(update)
@@ -587,19 +618,19 @@ class Adafactor(Optimizer):
                 param = self._params[i]
                 axes = self._axes_for(param, state, group)
                 key = "exp_avg_sq" if axes is None else "exp_avg_sq_row"
-                v_hat = np.empty(param.shape, dtype=state[key].dtype)
-                second_moment_estimate(
+                root = np.empty(param.shape, dtype=state[key].dtype)
+                second_moment_root(
                     state.get("exp_avg_sq_row"),
                     state.get("exp_avg_sq_col"),
                     state.get("exp_avg_sq"),
                     axes,
                     self._eps1(state, group),
                     group["eps1_mode"],
-                    v_hat,
+                    root,
                 )
                 factor = last["step_size"] / max(1.0, last["clip_ratio"])
                 with np.errstate(divide="ignore"):
-                    effective = factor / np.sqrt(v_hat)
+                    effective = factor / root
                 clipped, steps = self._clip_counts.get(i, [0, 0])
                 out[name] = {
                     "step": state["step"],

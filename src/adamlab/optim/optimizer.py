@@ -341,7 +341,8 @@ class Optimizer:
     def _checked_grads(self, grads: Sequence[Any]) -> list[NDArray | None]:
         """Check count, shapes and dtypes (cached while the same arrays come back)."""
         cache = self._grad_cache
-        if cache is not None and cache[0] is grads:
+        if cache is not None and (cache[0] is grads or type(grads) in (list, tuple)):
+            # The same arrays again, in the same list or a new one: already checked.
             held = cache[1]
             if len(grads) == len(held) and all(map(is_, grads, held)):
                 return held

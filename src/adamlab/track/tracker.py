@@ -302,15 +302,20 @@ class Tracker(Callback):
         if math.isnan(mean) and np.isnan(flat).any():
             out.update(dict.fromkeys(self._labels, math.nan))
             return out
-        # Only the order statistics needed: a partition, not a sort.
+        # Only the order statistics needed: a partition, not a sort. Each
+        # upper neighbour is the least element above its partition point.
         positions = [q * (n - 1) for q in self.quantiles]
-        ranks = sorted({min(int(p) + k, n - 1) for p in positions for k in (0, 1)})
-        part = np.partition(flat, ranks)
+        lows = sorted({int(p) for p in positions})
+        part = np.partition(flat, lows)
         for label, position in zip(self._labels, positions):
             low = int(position)
             a = float(part[low])
-            b = float(part[min(low + 1, n - 1)])
-            out[label] = a + (b - a) * (position - low) if b != a else a
+            fraction = position - low
+            if fraction == 0.0 or low + 1 >= n:
+                out[label] = a
+                continue
+            b = float(np.min(part[low + 1 :]))
+            out[label] = a + (b - a) * fraction if b != a else a
         return out
 
     def _add_diagnostics(

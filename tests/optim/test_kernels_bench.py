@@ -1,0 +1,79 @@
+"""The benchmark's plumbing (not its timings): rows, contenders, ratios, floor."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from adamlab import bench
+from adamlab.optim.kernels import PARALLEL_THRESHOLD
+from adamlab.optim.kernels.floor import floor_step
+
+
+def test_summarize_quartiles():
+    out = bench.summarize([5.0, 1.0, 3.0, 2.0, 4.0])
+    assert out["median_s"] == 3.0
+    assert (out["q1_s"], out["q3_s"]) == (2.0, 4.0)
+    assert (out["min_s"], out["max_s"], out["repeats"]) == (1.0, 5.0, 5)
+
+
+def test_bench_steps_rows_and_ratios():
+    rows = bench.bench_steps(
+        ["adam", "adabound"],
+        sizes=[1_000],
+        float64_sizes=[],
+        tensors=(3, 10),
+        budget_s=0.001,
+    )
+    assert [(r["optimizer"], r["size"], r["tensors"]) for r in rows] == [
+        ("adam", 1_000, 1),
+        ("adabound", 1_000, 1),
+        ("adam", 30, 3),
+        ("adabound", 30, 3),
+    ]
+    assert all(r["fused"] for r in rows)
+    adam, adabound = rows[0], rows[1]
+    assert set(adam["timings"]) == {
+        "adamlab",
+        "numpy",
+        "torch_foreach",
+        "torch_fused",
+        "floor",
+    }
+    assert set(adabound["timings"]) == {"adamlab", "floor"}
+    t = adam["timings"]
+    assert adam["ratios"]["adamlab_over_floor"] == pytest.approx(
+        t["adamlab"]["median_s"] / t["floor"]["median_s"]
+    )
+    assert adam["ratios"]["numpy_over_adamlab"] == pytest.approx(
+        t["numpy"]["median_s"] / t["adamlab"]["median_s"]
+    )
+    json.dumps(rows)
+
+
+def test_torch_columns_skipped_without_torch(monkeypatch):
+    monkeypatch.setattr(bench, "_torch", lambda: None)
+    rows = bench.bench_steps(
+        ["adam"], sizes=[100], float64_sizes=[], tensors=None, budget_s=0.001
+    )
+    assert set(rows[0]["timings"]) == {"adamlab", "numpy", "floor"}
+    assert "adamlab_over_torch_fused" not in rows[0]["ratios"]
+
+
+def test_unknown_optimizer_is_refused():
+    with pytest.raises(ValueError, match="optimizer must be one of"):
+        bench.bench_steps(["sgd"], sizes=[10], float64_sizes=[], tensors=None)
+
+
+@pytest.mark.parametrize("n", [1_000, PARALLEL_THRESHOLD + 3])
+@pytest.mark.parametrize("count", [1, 2, 3])
+def test_floor_kernel_adds_gradient_to_every_array(n, count):
+    rng = np.random.default_rng(n + count)
+    p, g = rng.standard_normal(n), rng.standard_normal(n)
+    states = [rng.standard_normal(n) for _ in range(count)]
+    expected = [p + g] + [s + g for s in states]
+    floor_step(p, g, states)
+    for got, want in zip([p, *states], expected):
+        np.testing.assert_array_equal(got, want)
