@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import time
 
 import numpy as np
@@ -38,6 +37,8 @@ GRID = {
     "hidden": (16, 32, 64),
     "batch_size": (16, 32),
 }
+#: Settings past the grid's edges, tried after it: (lr, hidden, batch_size).
+EXTRA = ((3e-2, 64, 16), (1e-2, 128, 16))
 SEARCH_EPOCHS = 120
 
 
@@ -106,7 +107,8 @@ def search(models: tuple[str, ...]) -> dict:
     out: dict[str, list[dict]] = {}
     for model in models:
         out[model] = []
-        for lr, hidden, batch in itertools.product(*GRID.values()):
+        settings = [*itertools.product(*GRID.values()), *EXTRA]
+        for lr, hidden, batch in settings:
             curves = []
             for seed in SEEDS:
                 config = RunConfig(

@@ -68,7 +68,7 @@ def test_unknown_optimizer_is_refused():
 
 
 @pytest.mark.parametrize("n", [1_000, PARALLEL_THRESHOLD + 3])
-@pytest.mark.parametrize("count", [1, 2, 3])
+@pytest.mark.parametrize("count", [2, 3])
 def test_floor_kernel_adds_gradient_to_every_array(n, count):
     rng = np.random.default_rng(n + count)
     p, g = rng.standard_normal(n), rng.standard_normal(n)

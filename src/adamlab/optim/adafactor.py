@@ -116,8 +116,9 @@ def second_moment_root(
     factors (rows and columns of zero gradient hold about ``eps1 = 1e-30``), or
     the ratio of a tiny row to a large mean, underflows in float32, and a zero
     denominator would turn a zero gradient into 0/0 = NaN. Where the root still
-    underflows, :func:`adafactor_update` takes a zero gradient to a zero update. With ``"clamp"`` (torch) the estimate is
-    formed, floored at ``eps1**2`` and then rooted, as torch does.
+    underflows, :func:`adafactor_update` takes a zero gradient to a zero
+    update. With ``"clamp"`` (torch) the estimate is formed, floored at
+    ``eps1**2`` and then rooted, as torch does.
     """
     cast = out.dtype.type
     if axes is None:

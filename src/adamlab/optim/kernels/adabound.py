@@ -39,68 +39,98 @@ KEYS = BASE_KEYS | {
 
 
 @serial
-def _adabound_block(p, g, m, v, vmax, coef, maximize, mode, amsbound, paper):
-    beta1 = coef[0]
-    one_minus_beta1 = coef[1]
-    beta2 = coef[2]
-    one_minus_beta2 = coef[3]
-    decay = coef[4]
-    eps = coef[5]
-    alpha = coef[6]
-    lower = coef[7]
-    upper = coef[8]
-    sqrt_t = coef[9]
-    for i in range(p.size):
-        gi = g[i]
-        pi = p[i]
-        if maximize:
-            gi = -gi
-        if mode == 1:
-            gi = gi + decay * pi
-        elif mode == 2:
-            pi = pi * decay
-        mi = m[i] * beta1
-        mi = mi + one_minus_beta1 * gi
-        m[i] = mi
-        sq = gi * gi
-        sq = sq * one_minus_beta2
-        vi = v[i] * beta2
-        vi = vi + sq
-        v[i] = vi
-        if amsbound:
-            top = vmax[i]
-            if not (top >= vi or top != top):
-                top = vi
-            vmax[i] = top
-            vi = top
-        r = np.sqrt(vi)
-        r = r + eps
-        r = alpha / r
-        # np.clip: maximum with lower, then minimum with upper, NaN kept.
-        if not (r != r or r > lower):
-            r = lower
-        if not (r != r or r < upper):
-            r = upper
-        if paper:
-            r = r / sqrt_t
-        r = r * mi
-        p[i] = pi - r
+def _moments(gi, pi, mi, vi, coef, maximize, mode):
+    # Steps 1-2: sign, weight decay, first and second moments of one element.
+    if maximize:
+        gi = -gi
+    if mode == 1:
+        gi = gi + coef[4] * pi
+    elif mode == 2:
+        pi = pi * coef[4]
+    mi = mi * coef[0]
+    mi = mi + coef[1] * gi
+    sq = gi * gi
+    sq = sq * coef[3]
+    vi = vi * coef[2]
+    vi = vi + sq
+    return pi, mi, vi
 
 
 @serial
-def adabound_serial(p, g, m, v, vmax, coef, maximize, mode, amsbound, paper):
+def _apply(pi, mi, s, eps, alpha, lower, upper, sqrt_t, paper):
+    # Steps 4-5: the clipped rate from s (v or v_max), then the new parameter.
+    r = np.sqrt(s)
+    r = r + eps
+    r = alpha / r
+    # np.clip: maximum with lower, then minimum with upper, NaN kept.
+    if not (r != r or r > lower):
+        r = lower
+    if not (r != r or r < upper):
+        r = upper
+    if paper:
+        r = r / sqrt_t
+    r = r * mi
+    return pi - r
+
+
+@serial
+def _adabound_block(p, g, m, v, coef, maximize, mode, paper):
+    # Scalars read once, before the loop: loads inside it could not be hoisted
+    # past the stores (coef might alias an array) and would block vectorization.
+    eps, alpha, lower, upper, sqrt_t = coef[5], coef[6], coef[7], coef[8], coef[9]
+    for i in range(p.size):
+        pi, mi, vi = _moments(g[i], p[i], m[i], v[i], coef, maximize, mode)
+        m[i] = mi
+        v[i] = vi
+        p[i] = _apply(pi, mi, vi, eps, alpha, lower, upper, sqrt_t, paper)
+
+
+@serial
+def _amsbound_block(p, g, m, v, vmax, coef, maximize, mode, paper):
+    eps, alpha, lower, upper, sqrt_t = coef[5], coef[6], coef[7], coef[8], coef[9]
+    for i in range(p.size):
+        pi, mi, vi = _moments(g[i], p[i], m[i], v[i], coef, maximize, mode)
+        m[i] = mi
+        v[i] = vi
+        top = vmax[i]
+        if not (top >= vi or top != top):
+            top = vi
+        vmax[i] = top
+        p[i] = _apply(pi, mi, top, eps, alpha, lower, upper, sqrt_t, paper)
+
+
+@serial
+def adabound_serial(p, g, m, v, coef, maximize, mode, paper):
     """One AdaBound step over 1-D arrays, on one thread."""
-    _adabound_block(p, g, m, v, vmax, coef, maximize, mode, amsbound, paper)
+    _adabound_block(p, g, m, v, coef, maximize, mode, paper)
 
 
 @parallel
-def adabound_parallel(p, g, m, v, vmax, coef, maximize, mode, amsbound, paper):
+def adabound_parallel(p, g, m, v, coef, maximize, mode, paper):
     """One AdaBound step over 1-D arrays, blocks in parallel."""
     n = p.size
     for b in prange((n + BLOCK - 1) // BLOCK):
         lo = b * BLOCK
         hi = min(lo + BLOCK, n)
         _adabound_block(
+            p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], coef, maximize, mode, paper
+        )
+
+
+@serial
+def amsbound_serial(p, g, m, v, vmax, coef, maximize, mode, paper):
+    """One AMSBound step over 1-D arrays, on one thread."""
+    _amsbound_block(p, g, m, v, vmax, coef, maximize, mode, paper)
+
+
+@parallel
+def amsbound_parallel(p, g, m, v, vmax, coef, maximize, mode, paper):
+    """One AMSBound step over 1-D arrays, blocks in parallel."""
+    n = p.size
+    for b in prange((n + BLOCK - 1) // BLOCK):
+        lo = b * BLOCK
+        hi = min(lo + BLOCK, n)
+        _amsbound_block(
             p[lo:hi],
             g[lo:hi],
             m[lo:hi],
@@ -109,7 +139,6 @@ def adabound_parallel(p, g, m, v, vmax, coef, maximize, mode, amsbound, paper):
             coef,
             maximize,
             mode,
-            amsbound,
             paper,
         )
 
@@ -165,18 +194,13 @@ def adabound_group_step(
     )
     vmax = flat_state.get("max_exp_avg_sq")
     big = flat_param.size >= PARALLEL_THRESHOLD
-    kernel = adabound_parallel if big else adabound_serial
-    kernel(
-        flat_param,
-        flat_grad,
-        flat_state["exp_avg"],
-        flat_state["exp_avg_sq"],
-        flat_state["exp_avg_sq"] if vmax is None else vmax,
-        coef,
-        group["maximize"],
-        mode,
-        vmax is not None,
-        paper,
-    )
+    arrays = (flat_param, flat_grad, flat_state["exp_avg"], flat_state["exp_avg_sq"])
+    flags = (group["maximize"], mode, paper)
+    if vmax is None:
+        kernel = adabound_parallel if big else adabound_serial
+        kernel(*arrays, coef, *flags)
+    else:
+        kernel = amsbound_parallel if big else amsbound_serial
+        kernel(*arrays, vmax, coef, *flags)
     write_scalars(states, {"step": step, "beta1_product": beta1_product})
     return True

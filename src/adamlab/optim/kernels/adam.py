@@ -50,78 +50,107 @@ def _nan_maximum(a, b):
 
 
 @serial
-def _adam_block(p, g, m, v, vmax, coef, maximize, decay_mode, ams_mode, denom_mode):
-    beta1 = coef[0]
-    one_minus_beta1 = coef[1]
-    beta2 = coef[2]
-    one_minus_beta2 = coef[3]
-    decay = coef[4]
-    sqrt_bc2 = coef[5]
-    eps = coef[6]
-    step_size = coef[7]
-    bc2 = coef[8]
-    eps_root = coef[9]
-    for i in range(p.size):
-        gi = g[i]
-        pi = p[i]
-        if maximize:
-            gi = -gi
-        if decay_mode == 1:
-            gi = gi + decay * pi
-        elif decay_mode == 2:
-            pi = pi * decay
-
-        # Moments.
-        mi = m[i] * beta1
-        mi = mi + one_minus_beta1 * gi
-        m[i] = mi
-        sq = gi * gi
-        sq = sq * one_minus_beta2
-        vi = v[i] * beta2
-        vi = vi + sq
-        v[i] = vi
-
-        # AMSGrad's running maximum.
-        s = vi
-        if ams_mode == 1:
-            s = _nan_maximum(vmax[i], vi)
-            vmax[i] = s
-        elif ams_mode == 2:
-            s = _nan_maximum(vmax[i], vi / bc2)
-            vmax[i] = s
-
-        # Denominator and step.
-        if denom_mode == 0:
-            d = np.sqrt(s)
-            d = d / sqrt_bc2
-        elif denom_mode == 1:
-            d = np.sqrt(s)
-        else:
-            d = s if ams_mode == 2 else s / bc2
-            d = d + eps_root
-            d = np.sqrt(d)
-        d = d + eps
-        u = mi / d
-        u = u * step_size
-        p[i] = pi - u
+def _moments(gi, pi, mi, vi, coef, maximize, decay_mode):
+    # Steps 1-3: sign, weight decay, first and second moments of one element.
+    if maximize:
+        gi = -gi
+    if decay_mode == 1:
+        gi = gi + coef[4] * pi
+    elif decay_mode == 2:
+        pi = pi * coef[4]
+    mi = mi * coef[0]
+    mi = mi + coef[1] * gi
+    sq = gi * gi
+    sq = sq * coef[3]
+    vi = vi * coef[2]
+    vi = vi + sq
+    return pi, mi, vi
 
 
 @serial
-def adam_serial(p, g, m, v, vmax, coef, maximize, decay_mode, ams_mode, denom_mode):
+def _apply(pi, mi, s, coef, ams_mode, denom_mode):
+    # Steps 5-6: the denominator from s (v or v_max) and the new parameter.
+    if denom_mode == 0:
+        d = np.sqrt(s)
+        d = d / coef[5]
+    elif denom_mode == 1:
+        d = np.sqrt(s)
+    else:
+        d = s if ams_mode == 2 else s / coef[8]
+        d = d + coef[9]
+        d = np.sqrt(d)
+    d = d + coef[6]
+    u = mi / d
+    u = u * coef[7]
+    return pi - u
+
+
+@serial
+def _adam_block(p, g, m, v, coef, maximize, decay_mode, denom_mode):
+    # Without AMSGrad: no fourth array, so nothing aliases and LLVM vectorizes.
+    for i in range(p.size):
+        pi, mi, vi = _moments(g[i], p[i], m[i], v[i], coef, maximize, decay_mode)
+        m[i] = mi
+        v[i] = vi
+        p[i] = _apply(pi, mi, vi, coef, 0, denom_mode)
+
+
+@serial
+def _amsgrad_block(p, g, m, v, vmax, coef, maximize, decay_mode, ams_mode, denom_mode):
+    for i in range(p.size):
+        pi, mi, vi = _moments(g[i], p[i], m[i], v[i], coef, maximize, decay_mode)
+        m[i] = mi
+        v[i] = vi
+        if ams_mode == 1:
+            s = _nan_maximum(vmax[i], vi)
+        else:
+            s = _nan_maximum(vmax[i], vi / coef[8])
+        vmax[i] = s
+        p[i] = _apply(pi, mi, s, coef, ams_mode, denom_mode)
+
+
+@serial
+def adam_serial(p, g, m, v, coef, maximize, decay_mode, denom_mode):
     """One Adam step over 1-D arrays, on one thread."""
-    _adam_block(p, g, m, v, vmax, coef, maximize, decay_mode, ams_mode, denom_mode)
+    _adam_block(p, g, m, v, coef, maximize, decay_mode, denom_mode)
 
 
 @parallel
-def adam_parallel(p, g, m, v, vmax, coef, maximize, decay_mode, ams_mode, denom_mode):
+def adam_parallel(p, g, m, v, coef, maximize, decay_mode, denom_mode):
     """One Adam step over 1-D arrays, blocks of ``BLOCK`` elements in parallel."""
     n = p.size
-    blocks = (n + BLOCK - 1) // BLOCK
-    for b in prange(blocks):
+    for b in prange((n + BLOCK - 1) // BLOCK):
         lo = b * BLOCK
         hi = min(lo + BLOCK, n)
         # Slices, not offset indices: indices from 0 let LLVM vectorize the loop.
         _adam_block(
+            p[lo:hi],
+            g[lo:hi],
+            m[lo:hi],
+            v[lo:hi],
+            coef,
+            maximize,
+            decay_mode,
+            denom_mode,
+        )
+
+
+@serial
+def amsgrad_serial(p, g, m, v, vmax, coef, maximize, decay_mode, ams_mode, denom_mode):
+    """One AMSGrad step over 1-D arrays, on one thread."""
+    _amsgrad_block(p, g, m, v, vmax, coef, maximize, decay_mode, ams_mode, denom_mode)
+
+
+@parallel
+def amsgrad_parallel(
+    p, g, m, v, vmax, coef, maximize, decay_mode, ams_mode, denom_mode
+):
+    """One AMSGrad step over 1-D arrays, blocks in parallel."""
+    n = p.size
+    for b in prange((n + BLOCK - 1) // BLOCK):
+        lo = b * BLOCK
+        hi = min(lo + BLOCK, n)
+        _amsgrad_block(
             p[lo:hi],
             g[lo:hi],
             m[lo:hi],
@@ -155,14 +184,18 @@ def adam_step(
     weight_decay`` decoupled), sqrt(bc2), eps, the step size, bc2 and eps_root.
     The modes are this module's ``*_DECAY``, ``AMSGRAD_*`` and ``EPS_*``.
     """
-    vmax = exp_avg_sq if max_exp_avg_sq is None else max_exp_avg_sq
-    kernel = adam_parallel if param.size >= PARALLEL_THRESHOLD else adam_serial
+    big = param.size >= PARALLEL_THRESHOLD
+    if max_exp_avg_sq is None:
+        kernel = adam_parallel if big else adam_serial
+        kernel(param, grad, exp_avg, exp_avg_sq, coef, maximize, decay_mode, denom_mode)
+        return
+    kernel = amsgrad_parallel if big else amsgrad_serial
     kernel(
         param,
         grad,
         exp_avg,
         exp_avg_sq,
-        vmax,
+        max_exp_avg_sq,
         coef,
         maximize,
         decay_mode,
