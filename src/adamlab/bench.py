@@ -204,13 +204,17 @@ def time_interleaved(
     min_repeats: int = 5,
     max_repeats: int = 200,
     calls: int = 1,
+    settle: int = 1,
 ) -> dict[str, list[float]]:
     """Time each contender in interleaved rounds; seconds per call, per round.
 
     Each contender is called once to warm up, which also sizes the number of
     rounds so that the slowest contender gets about ``budget_s`` seconds
-    (within ``[min_repeats, max_repeats]``). Each round times ``calls``
-    consecutive calls of each contender, in an order rotated every round.
+    (within ``[min_repeats, max_repeats]``). Each round takes the contenders in
+    an order rotated every round; for each, ``settle`` untimed calls come first
+    (so the thread pools of the contender before it, torch's OpenMP or numba's,
+    have gone back to sleep and the timing is of back-to-back steps), then
+    ``calls`` timed consecutive calls.
     """
     names = list(contenders)
     warm = {}
@@ -218,13 +222,15 @@ def time_interleaved(
         start = time.perf_counter()
         contenders[name]()
         warm[name] = time.perf_counter() - start
-    slowest = max(warm.values()) * calls
+    slowest = max(warm.values()) * (calls + settle)
     repeats = int(min(max_repeats, max(min_repeats, budget_s / max(slowest, 1e-9))))
     times: dict[str, list[float]] = {name: [] for name in names}
     for r in range(repeats):
         shift = r % len(names)
         for name in names[shift:] + names[:shift]:
             fn = contenders[name]
+            for _ in range(settle):
+                fn()
             start = time.perf_counter()
             for _ in range(calls):
                 fn()
@@ -306,7 +312,6 @@ def bench_steps(
                 name, case["shapes"], np.dtype(case["dtype"]), seed
             )
             times = time_interleaved(contenders, budget_s=budget_s)
-            calls = len(times["adamlab"]) + 1
             timings = {k: summarize(v) for k, v in times.items()}
             medians = {k: v["median_s"] for k, v in timings.items()}
             rows.append(
@@ -315,7 +320,7 @@ def bench_steps(
                     "dtype": case["dtype"],
                     "size": case["size"],
                     "tensors": case["tensors"],
-                    "fused": opt.fused_group_steps == calls,
+                    "fused": opt.fused_group_steps == opt.completed_steps,
                     "timings": timings,
                     "ratios": _ratios(medians),
                 }

@@ -9,6 +9,7 @@ the fast path must be taken exactly when the layout allows it.
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 
@@ -257,3 +258,16 @@ def test_fresh_gradient_list_each_step_keeps_fast_path():
     slow.step([g.copy() for g in grads[1]])
     assert fast.fused_group_steps == 3
     assert_same_bits(fast, slow, flat, separate)
+
+
+def test_global_norm_independent_of_blas_threads():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    rng = np.random.default_rng(41)
+    arrays = [rng.standard_normal(n) for n in (70_000, 200_003, 5)]
+    norms = []
+    for threads in (1, 2, 4):
+        with threadpoolctl.threadpool_limits(threads):
+            norms.append(optim.global_norm(arrays))
+    assert norms[0] == norms[1] == norms[2]
+    exact = math.sqrt(math.fsum(float(x) ** 2 for a in arrays for x in a))
+    assert norms[0] == pytest.approx(exact, rel=1e-13)

@@ -23,7 +23,7 @@ ARGS = [
     "--activation",
     "tanh",
     "--epochs",
-    "2",
+    "12",
     "--batch-size",
     "16",
     "--seed",

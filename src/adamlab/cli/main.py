@@ -21,6 +21,7 @@ COMMANDS = {
     "optimizers": "adamlab.cli.optimizers_cmd",
     "compare": "adamlab.cli.compare_cmd",
     "evaluate": "adamlab.cli.evaluate_cmd",
+    "bench": "adamlab.cli.bench_cmd",
 }
 
 EXIT_USAGE = 2

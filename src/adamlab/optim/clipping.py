@@ -37,7 +37,9 @@ def _norm_parts(arrays: Sequence[NDArray]) -> tuple[float, float]:
         flat = array.reshape(-1)
         for start in range(0, flat.size, CHUNK):
             chunk = flat[start : start + CHUNK].astype(np.float64) / largest
-            total += float(np.dot(chunk, chunk))
+            # np.add.reduce, not np.dot: BLAS may split a dot product over
+            # threads, which changes the summation order with the thread count.
+            total += float(np.add.reduce(chunk * chunk))
     return largest, math.sqrt(total)
 
 
