@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 
 import numpy as np
@@ -77,3 +78,35 @@ def test_floor_kernel_adds_gradient_to_every_array(n, count):
     floor_step(p, g, states)
     for got, want in zip([p, *states], expected):
         np.testing.assert_array_equal(got, want)
+
+
+def test_bench_command_writes_json(tmp_path, capsys):
+    from adamlab.cli import bench_cmd
+
+    parser = argparse.ArgumentParser()
+    bench_cmd.add_parser(parser.add_subparsers(dest="command"))
+    out = tmp_path / "bench.json"
+    args = parser.parse_args(
+        [
+            "bench",
+            "--optimizers",
+            "adam,nadam",
+            "--sizes",
+            "1e3",
+            "--float64-sizes",
+            "",
+            "--no-tensors",
+            "--budget",
+            "0.001",
+            "--no-fixed-cost",
+            "--no-digits",
+            "--json",
+            str(out),
+        ]
+    )
+    assert bench_cmd.run(args) == 0
+    result = json.loads(out.read_text())
+    assert [r["optimizer"] for r in result["steps"]] == ["adam", "nadam"]
+    assert result["config"]["sizes"] == [1000]
+    assert "numba" in result["versions"]
+    assert "adamlab" in capsys.readouterr().out
