@@ -55,8 +55,10 @@ def log_softmax(z: ArrayLike, axis: int = -1) -> NDArray:
 
 
 def _shift(z: NDArray, axis: int) -> NDArray:
-    m = np.max(z, axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0)
+    m = z.max(axis=axis, keepdims=True)
+    finite = np.isfinite(m)
+    if not finite.all():
+        m = np.where(finite, m, 0)
     # z - m <= 0; it overflows only to -inf (e.g. -1e308 - 1e308), whose exp is
     # the correct 0, so that overflow is expected and silenced.
     with np.errstate(over="ignore"):
@@ -117,12 +119,13 @@ class ReLU(_Activation):
     kind = "relu"
 
     def forward(self, x: NDArray) -> NDArray:
+        # np.maximum keeps a NaN input NaN, so a broken batch shows in the loss.
         self._cache = x > 0
-        return np.where(self._cache, x, 0).astype(x.dtype, copy=False)
+        return np.maximum(x, x.dtype.type(0))
 
     def backward(self, grad_out: NDArray) -> NDArray:
         mask = self._cached()
-        return np.where(mask, grad_out, 0).astype(grad_out.dtype, copy=False)
+        return np.multiply(grad_out, mask, dtype=grad_out.dtype)
 
 
 class Sigmoid(_Activation):

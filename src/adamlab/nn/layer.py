@@ -105,6 +105,11 @@ class Layer:
         """Overwrite this layer's gradients and return the gradient wrt the input."""
         raise NotImplementedError
 
+    def backward_params(self, grad_out: NDArray) -> None:
+        """Overwrite this layer's gradients only (the first layer of a model needs
+        no input gradient); layers may override it to skip that work."""
+        self.backward(grad_out)
+
     def config(self) -> dict[str, Any]:
         """Return a JSON-able description ``{"kind": ..., "name": ...}``."""
         return {"kind": self.kind, "name": self.name}

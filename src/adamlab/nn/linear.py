@@ -86,9 +86,12 @@ class Linear(Layer):
                 f"grad_out for layer {self.name!r} must have shape "
                 f"{(self._x.shape[0], self.n_out)}, got {grad_out.shape}"
             )
+        self.backward_params(grad_out)
+        return grad_out @ self.params["weight"].T  # (batch, n_in)
+
+    def backward_params(self, grad_out: NDArray) -> None:
         np.matmul(self._x.T, grad_out, out=self.grads["weight"])
         np.sum(grad_out, axis=0, out=self.grads["bias"])
-        return grad_out @ self.params["weight"].T  # (batch, n_in)
 
     def config(self) -> dict[str, Any]:
         return {

@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from adamlab.nn.activations import log_softmax, sigmoid, softmax
+from adamlab.nn.activations import _shift, log_softmax, sigmoid, softmax
 
 
 def _working(out: ArrayLike) -> tuple[NDArray, np.dtype]:
@@ -115,6 +115,27 @@ class SoftmaxCrossEntropy(Loss):
         else:
             g = p * np.sum(y_soft, axis=1, keepdims=True) - y_soft
         return (g / z.shape[0]).astype(dtype, copy=False)
+
+    def __call__(self, out: ArrayLike, y: ArrayLike) -> tuple[float, NDArray]:
+        """``(value, grad)`` sharing one shift, one exp and one target check.
+
+        The same operations as :meth:`value` and :meth:`grad`, so the same
+        numbers, at about half the cost of calling both.
+        """
+        z, dtype = _working(out)
+        y_soft = self._targets(z, y)
+        if y_soft is not None:
+            return self.value(out, y), self.grad(out, y)
+        rows = np.arange(z.shape[0])
+        labels = np.asarray(y)
+        shifted = _shift(z, 1)  # (batch, C)
+        e = np.exp(shifted)
+        total = e.sum(axis=1, keepdims=True)
+        logp = shifted[rows, labels] - np.log(total[:, 0])
+        g = e / total
+        g[rows, labels] -= 1
+        value = float(np.mean(-logp))
+        return value, (g / z.shape[0]).astype(dtype, copy=False)
 
     @staticmethod
     def _targets(z: NDArray, y: ArrayLike) -> NDArray | None:

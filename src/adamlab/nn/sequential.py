@@ -159,12 +159,19 @@ class Sequential:
             out = layer.forward(out)
         return out
 
-    def backward(self, grad_out: ArrayLike) -> NDArray:
-        """Back-propagate ``grad_out``; overwrite ``grad_buffer``; return dL/dx."""
+    def backward(self, grad_out: ArrayLike, *, input_grad: bool = True) -> NDArray:
+        """Back-propagate ``grad_out``; overwrite ``grad_buffer``; return dL/dx.
+
+        With ``input_grad=False`` the first layer skips the input gradient
+        (training needs none) and None is returned.
+        """
         g = np.asarray(grad_out, dtype=self.dtype)
-        for layer in reversed(self.layers):
+        for layer in reversed(self.layers[1:]):
             g = layer.backward(g)
-        return g
+        if not input_grad:
+            self.layers[0].backward_params(g)
+            return None
+        return self.layers[0].backward(g)
 
     def predict(self, x: ArrayLike) -> NDArray:
         """Return the raw output for ``x`` (logits for a classifier).
@@ -181,7 +188,7 @@ class Sequential:
         """
         out = self.forward(x)
         value, grad = loss(out, y)
-        self.backward(grad)
+        self.backward(grad, input_grad=False)
         return value
 
     # -- description ------------------------------------------------------

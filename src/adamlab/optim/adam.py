@@ -114,7 +114,7 @@ def adam_update(
         np.sqrt(denom, out=denom)
     else:
         denom = np.sqrt(second, out=np.empty_like(second))
-        denom /= cast(math.sqrt(bias_correction2))
+        denom *= cast(1.0 / math.sqrt(bias_correction2))
     denom += cast(eps)
 
     # Step: param -= step_size * m / denom.

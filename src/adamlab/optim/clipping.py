@@ -76,6 +76,17 @@ def clip_coefficient(arrays: Sequence[NDArray], max_norm: float, norm: float) ->
     return (max_norm / largest) / root
 
 
+def sums_are_finite(arrays: Sequence[NDArray]) -> bool:
+    """True if the sum of each array is finite: one cheap pass per array.
+
+    A NaN or inf element makes its array's sum non-finite, so True means every
+    element is finite. False means an element is NaN or inf, or the finite
+    elements' sum overflowed; :func:`first_nonfinite` tells which.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        return all(math.isfinite(np.add.reduce(a, axis=None)) for a in arrays)
+
+
 def first_nonfinite(grads: Sequence[NDArray | None]) -> int | None:
     """Index of the first gradient holding a NaN or inf, or None."""
     for i, g in enumerate(grads):

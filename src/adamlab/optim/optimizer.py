@@ -32,6 +32,7 @@ from adamlab.optim.clipping import (
     clip_coefficient,
     first_nonfinite,
     global_norm,
+    sums_are_finite,
 )
 from adamlab.optim.layout import flat_view
 from adamlab.optim.validation import check_choice, check_positive
@@ -392,30 +393,43 @@ class Optimizer:
             self._revalidate(index, group)
 
         scale = 1.0
-        if self.clip_norm is not None or self.nonfinite != "ignore":
+        flat_grads = self._flat_grads(grads)
+        bad = None
+        if self.clip_norm is not None:
             present = [g for g in grads if g is not None]
             norm = global_norm(present)
             self.last_grad_norm = norm
             # An infinite norm of finite float64 gradients (beyond 1.8e308) is
             # an overflow of the norm, not a non-finite gradient.
-            bad = None
             if not math.isfinite(norm) and self.nonfinite != "ignore":
                 bad = first_nonfinite(grads)
-            if bad is not None:
-                if self.nonfinite == "raise":
-                    raise NonFiniteGradientError(
-                        f"gradient of {self._names[bad]} holds NaN or inf; "
-                        "nothing was updated"
-                    )
-                self.skipped_steps += 1
-                return False
-            if self.clip_norm is not None:
-                scale = clip_coefficient(present, self.clip_norm, norm)
+        elif self.nonfinite != "ignore":
+            # Without clipping one summing pass per buffer finds NaN or inf;
+            # only a non-finite sum (or an overflowing one) looks closer.
+            sums = [f for f in flat_grads if f is not None]
+            sums += [
+                g
+                for index, where in enumerate(self._group_slices)
+                if flat_grads[index] is None
+                for g in grads[where]
+                if g is not None
+            ]
+            if not sums_are_finite(sums):
+                bad = first_nonfinite(grads)
+        if bad is not None:
+            if self.nonfinite == "raise":
+                raise NonFiniteGradientError(
+                    f"gradient of {self._names[bad]} holds NaN or inf; "
+                    "nothing was updated"
+                )
+            self.skipped_steps += 1
+            return False
+        if self.clip_norm is not None:
+            scale = clip_coefficient(present, self.clip_norm, norm)
 
         # Clipping is element-wise, so a group's flat gradient is clipped as one
         # array; the per-parameter copies are made only for the general path.
         clipping = scale != 1.0 or self.clip_value is not None
-        flat_grads = self._flat_grads(grads)
         if clipping:
             flat_grads = [
                 None if f is None else clip_by_value(f, scale, self.clip_value)

@@ -10,7 +10,7 @@ result is bit-identical to the NumPy reference, for every convention switch:
 3. ``v = v * beta2 + (g * g) * (1 - beta2)``;
 4. AMSGrad: ``v_max = maximum(v_max, v)`` (raw) or ``maximum(v_max, v / bc2)``
    (corrected), NaN-propagating as ``np.maximum``;
-5. denominator: ``sqrt(s) / sqrt(bc2) + eps`` (outside), ``sqrt(s) + eps``
+5. denominator: ``sqrt(s) * (1 / sqrt(bc2)) + eps`` (outside), ``sqrt(s) + eps``
    (hat), or ``sqrt(s / bc2 + eps_root) + eps`` (root; ``s`` already corrected
    under corrected AMSGrad);
 6. ``p = p - (m / d) * step_size``.
@@ -72,7 +72,7 @@ def _apply(pi, mi, s, coef, ams_mode, denom_mode):
     # Steps 5-6: the denominator from s (v or v_max) and the new parameter.
     if denom_mode == 0:
         d = np.sqrt(s)
-        d = d / coef[5]
+        d = d * coef[5]
     elif denom_mode == 1:
         d = np.sqrt(s)
     else:
@@ -181,7 +181,7 @@ def adam_step(
 
     ``coef`` holds, cast to the arrays' dtype: beta1, 1 - beta1, beta2,
     1 - beta2, the decay factor (``weight_decay`` for L2, ``1 - rate *
-    weight_decay`` decoupled), sqrt(bc2), eps, the step size, bc2 and eps_root.
+    weight_decay`` decoupled), 1 / sqrt(bc2), eps, the step size, bc2 and eps_root.
     The modes are this module's ``*_DECAY``, ``AMSGRAD_*`` and ``EPS_*``.
     """
     big = param.size >= PARALLEL_THRESHOLD
@@ -294,7 +294,7 @@ def adam_group_step(
             beta2,
             1.0 - beta2,
             decay,
-            math.sqrt(bc2),
+            1.0 / math.sqrt(bc2),
             group["eps"],
             step_size,
             bc2,
