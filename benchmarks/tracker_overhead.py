@@ -32,12 +32,16 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--every", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument(
+        "--hidden", type=int, nargs="*", default=None, help="hidden layer widths"
+    )
     args = parser.parse_args()
     config = RunConfig(
         task=args.task,
         optimizer=args.optimizer,
         epochs=args.epochs,
         batch_size=args.batch_size,
+        **({} if args.hidden is None else {"hidden": tuple(args.hidden)}),
     )
     train_seconds(config, args.every)  # warm up kernels and caches
     plain, tracked = [], []
@@ -49,7 +53,7 @@ def main() -> None:
     a, b = statistics.median(plain), statistics.median(tracked)
     print(
         f"{args.task}/{args.optimizer} {args.epochs} epochs batch {args.batch_size}, "
-        f"{args.repeats} interleaved repeats"
+        f"{args.repeats} interleaved repeats, hidden {config.hidden}"
     )
     print(f"untracked median {a:.4f} s, tracked (every {args.every}) median {b:.4f} s")
     print(f"ratio tracked/untracked {b / a:.4f} (overhead {100 * (b / a - 1):+.2f}%)")

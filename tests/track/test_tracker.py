@@ -153,3 +153,86 @@ def test_csv_and_json_round_trip(tmp_path):
     assert again[0] == records[0] and math.isnan(again[1]["loss"])
     write_json(tmp_path / "r.json", {"records": records})
     assert read_json(tmp_path / "r.json")["records"][1]["extra"] == -math.inf
+
+
+@pytest.mark.parametrize("flat_params", [True, False])
+@pytest.mark.parametrize("flat_grads", [True, False])
+def test_norms_agree_for_flat_and_separate_layouts(flat_params, flat_grads):
+    rng = np.random.default_rng(3)
+    shapes = [(5, 7), (7,), (0,), (7, 2), (2,)]
+    sizes = [int(np.prod(s)) for s in shapes]
+    values = rng.normal(size=sum(sizes))
+    if flat_params:
+        buffer = values.copy()
+        cuts = np.cumsum([0, *sizes])
+        arrays = [buffer[a:b].reshape(s) for a, b, s in zip(cuts, cuts[1:], shapes)]
+    else:
+        arrays = [values[:n].reshape(s).copy() for n, s in zip(sizes, shapes)]
+    names = [f"p{i}" for i in range(len(shapes))]
+    grad_seq = []
+    for _ in range(3):
+        g = rng.normal(size=sum(sizes))
+        cuts = np.cumsum([0, *sizes])
+        grads = [g[a:b].reshape(s) for a, b, s in zip(cuts, cuts[1:], shapes)]
+        grad_seq.append(grads if flat_grads else [x.copy() for x in grads])
+    opt = Adam(list(zip(names, arrays)), lr=1e-2)
+    tracker = Tracker.watch(opt, every=1)
+    for grads in grad_seq:
+        before = [a.copy() for a in arrays]
+        tracker.step(grads, loss=0.0)
+        record = tracker.records[-1]
+        total = {"grad": 0.0, "param": 0.0, "update": 0.0}
+        for name, b, a, g in zip(names, before, arrays, grads):
+            for key, x in (("grad", g), ("param", b), ("update", a - b)):
+                norm = float(np.sqrt(np.sum(x.astype(np.float64) ** 2)))
+                total[key] += norm * norm
+                assert record[f"{key}_norm/{name}"] == pytest.approx(norm, rel=1e-12)
+        for key, value in total.items():
+            assert record[f"{key}_norm"] == pytest.approx(math.sqrt(value), rel=1e-12)
+
+
+def test_absent_gradient_and_nan_parameter_give_nan():
+    buffer = np.arange(1.0, 9.0)
+    params = [("w", buffer[:6].reshape(2, 3)), ("b", buffer[6:])]
+    opt = Adam(params, lr=1e-2)
+    tracker = Tracker.watch(opt, every=1)
+    tracker.step([np.ones((2, 3)), None])
+    record = tracker.records[-1]
+    assert record["grad_norm/w"] == pytest.approx(math.sqrt(6.0))
+    assert math.isnan(record["grad_norm/b"]) and math.isnan(record["grad_norm"])
+    assert record["param_norm/b"] == pytest.approx(math.hypot(7.0, 8.0))
+    buffer[0] = np.nan
+    tracker.step([np.ones((2, 3)), np.ones(2)])
+    record = tracker.records[-1]
+    assert math.isnan(record["param_norm/w"]) and math.isnan(record["param_norm"])
+    assert record["param_norm/b"] == pytest.approx(math.hypot(7.0, 8.0), rel=1e-3)
+
+
+def test_pooled_quantiles_use_the_strided_sample_of_the_concatenation():
+    sizes = {"a": 1001, "b": 17, "c": 0, "d": 2503}
+    rng = np.random.default_rng(5)
+    signals = {name: rng.normal(size=n) ** 3 for name, n in sizes.items()}
+
+    class Signals(Adam):
+        def diagnostics(self):
+            out = super().diagnostics()
+            for name in self.param_names:
+                out[name]["odd"] = signals[name]
+            return out
+
+    params = [(name, np.ones(max(n, 1))) for name, n in sizes.items()]
+    opt = Signals(params, lr=1e-3)
+    sample = 300
+    tracker = Tracker.watch(opt, every=1, quantile_sample=sample)
+    tracker.step([np.ones_like(p) for _, p in params])
+    record = tracker.records[0]
+    pooled = np.concatenate(list(signals.values()))
+    stride = -(-pooled.size // sample)
+    expected = np.quantile(pooled[::stride], [0.1, 0.5, 0.9])
+    for label, value in zip(("p10", "p50", "p90"), expected):
+        assert record[f"odd_{label}"] == pytest.approx(value, rel=1e-12)
+    assert record["odd_mean"] == pytest.approx(pooled.mean(), rel=1e-12, abs=1e-15)
+    a = signals["a"][:: -(-1001 // sample)]
+    assert record["odd_p50/a"] == pytest.approx(np.median(a), rel=1e-12)
+    assert record["odd_mean/b"] == pytest.approx(signals["b"].mean(), rel=1e-12)
+    assert "odd_mean/c" not in record

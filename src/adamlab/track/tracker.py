@@ -26,7 +26,10 @@ key                       meaning
 ========================  ===================================================
 
 The parameters are copied only before a recording step, so between recordings
-the tracker costs two integer comparisons per step. It never prints.
+the tracker costs two integer comparisons per step. When the parameters tile one
+buffer (as every adamlab model's do), the copy is one copy of that buffer and
+the norms are one pass of a numba kernel over it (:mod:`adamlab.track.norms`,
+imported at the first recording). It never prints.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from adamlab.optim.layout import flat_view
 from adamlab.train.callbacks import Callback
 
 #: Diagnostics keys not recorded: the per-parameter step count repeats ``step``.
@@ -54,6 +58,59 @@ def _segment_squares(flat: NDArray, starts: NDArray) -> NDArray:
     sizes = np.diff(np.append(starts, flat.size))
     out[sizes == 0] = 0.0
     return out
+
+
+def _flat_squares(
+    before: NDArray, new: NDArray | None, starts: NDArray
+) -> tuple[NDArray, NDArray] | None:
+    """Per-parameter squares of ``before`` and of the update ``new - before``
+    by the kernel, or None if the parameters tile no buffer (``new`` None) of
+    ``before``'s length."""
+    if new is None or new.size != before.size:
+        return None
+    try:
+        from adamlab.track.norms import old_and_update_squares
+    except ImportError:  # pragma: no cover - numba is a dependency
+        return None
+    return old_and_update_squares(before, new, starts)
+
+
+def _flat_grad_squares(
+    grads: Sequence[NDArray | None],
+    sizes: tuple[int, ...],
+    starts: NDArray,
+    find: Any = flat_view,
+) -> NDArray | None:
+    """Per-parameter squares of ``grads`` by the kernel, or None if the
+    gradients are not all present, of the parameters' sizes, in one buffer."""
+    if len(grads) != len(sizes):
+        return None
+    for g, size in zip(grads, sizes):
+        if g is None or g.size != size:
+            return None
+    flat = find(grads)
+    if flat is None:
+        return None
+    try:
+        from adamlab.track.norms import segment_squares
+    except ImportError:  # pragma: no cover - numba is a dependency
+        return None
+    return segment_squares(flat, starts)
+
+
+def _strided_sample(parts: list[NDArray], total: int, stride: int) -> NDArray:
+    """Every ``stride``-th element (from the first) of the concatenation of
+    the 1-D ``parts`` (``total`` elements), without concatenating them."""
+    samples = []
+    offset = 0
+    for part in parts:
+        first = -offset % stride
+        if first < part.size:
+            samples.append(part[first::stride])
+        offset += part.size
+    if not samples:  # pragma: no cover - total >= 1 gives one sample
+        return np.empty(0)
+    return np.concatenate(samples, dtype=np.float64)
 
 
 def _ratio(numerator: float, denominator: float) -> float:
@@ -106,8 +163,9 @@ class Tracker(Callback):
     The gradient norm is that of the gradients handed to the optimizer, before
     its own clipping; the update norm includes everything the step changed
     (decoupled weight decay included). Array signals of every parameter are
-    pooled for the whole-model quantiles, which allocates one concatenated
-    array per recorded step. Quantiles of an array with more than
+    pooled for the whole-model summary without concatenating them: the pooled
+    mean is the size-weighted mean of the per-parameter means (equal to the
+    mean of the concatenation up to rounding). Quantiles of an array with more than
     ``quantile_sample`` elements are those of an evenly strided sample of at
     most that many elements (means are always exact): an estimate, chosen so
     that recording every 10 steps costs a few percent of training.
@@ -145,10 +203,11 @@ class Tracker(Callback):
         self.records: list[dict[str, Any]] = []
         self.optimizer: Any = None
         self.epoch: int | None = None
-        self._snapshot: list[NDArray] | None = None
+        self._snapshot: NDArray | list[NDArray] | None = None
         self._snapshot_step: int | None = None
         self._hyper: dict[str, float] = {}
         self._steps_seen = 0
+        self._flat_cache: dict[str, tuple[tuple[NDArray, ...], NDArray | None]] = {}
         self._labels = [f"p{round(q * 100):02d}" for q in quantiles]
 
     # -------------------------------------------------- use without a trainer
@@ -172,7 +231,11 @@ class Tracker(Callback):
                 "or pass it to a Trainer as a callback"
             )
         if self.is_recording(step):
-            self._snapshot = [p.copy() for p in self.optimizer._params]
+            params = self.optimizer._params
+            flat = self._flat(params, "params")
+            self._snapshot = (
+                flat.copy() if flat is not None else [p.copy() for p in params]
+            )
             self._snapshot_step = step
             self._hyper = self._group_values()
         else:
@@ -234,7 +297,7 @@ class Tracker(Callback):
         loss: float | None,
         grads: Sequence[NDArray | None] | None,
         epoch: int | None,
-        before: list[NDArray],
+        before: NDArray | list[NDArray],
     ) -> dict[str, Any]:
         optimizer = self.optimizer
         names = optimizer.param_names
@@ -245,45 +308,88 @@ class Tracker(Callback):
         record["loss"] = math.nan if loss is None else float(loss)
         record.update(self._hyper)
 
-        # Squared norms per parameter, in float64, one vectorised pass each.
-        offsets = self._offsets(params)
-        old = np.concatenate([b.reshape(-1) for b in before], dtype=np.float64)
-        new = np.concatenate([p.reshape(-1) for p in params], dtype=np.float64)
-        np.subtract(new, old, out=new)
-        squares = {
-            "param_norm": _segment_squares(old, offsets),
-            "update_norm": _segment_squares(new, offsets),
-        }
-        if grads is not None:
-            present = [g is not None for g in grads]
-            flat = np.concatenate(
-                [
-                    g.reshape(-1) if g is not None else np.zeros(p.size)
-                    for g, p in zip(grads, params)
-                ],
-                dtype=np.float64,
-            )
-            sq = _segment_squares(flat, offsets)
-            squares["grad_norm"] = np.where(present, sq, np.nan)
+        # Squared norms per parameter, in float64: one kernel pass over flat
+        # buffers, else one vectorised pass over concatenations.
+        starts = self._offsets(params)
+        squares = self._squares(before, params, grads, starts)
 
         # Whole model first, then per parameter.
         for key in ("grad_norm", "param_norm", "update_norm"):
             values = squares.get(key)
-            record[key] = math.nan if values is None else math.sqrt(np.sum(values))
+            record[key] = math.nan if values is None else math.sqrt(values.sum())
         record["update_ratio"] = _ratio(record["update_norm"], record["param_norm"])
         if self.per_parameter:
-            norms = {key: np.sqrt(values).tolist() for key, values in squares.items()}
+            nan = [math.nan] * len(names)
+            grad = squares.get("grad_norm")
+            g = nan if grad is None else np.sqrt(grad).tolist()
+            p = np.sqrt(squares["param_norm"]).tolist()
+            u = np.sqrt(squares["update_norm"]).tolist()
             for i, name in enumerate(names):
-                for key in ("grad_norm", "param_norm", "update_norm"):
-                    record[f"{key}/{name}"] = (
-                        norms[key][i] if key in norms else math.nan
-                    )
-                record[f"update_ratio/{name}"] = _ratio(
-                    norms["update_norm"][i], norms["param_norm"][i]
-                )
+                record[f"grad_norm/{name}"] = g[i]
+                record[f"param_norm/{name}"] = p[i]
+                record[f"update_norm/{name}"] = u[i]
+                record[f"update_ratio/{name}"] = _ratio(u[i], p[i])
 
         self._add_diagnostics(record, optimizer.diagnostics(), names, params)
         return record
+
+    def _squares(
+        self,
+        before: NDArray | list[NDArray],
+        params: list[NDArray],
+        grads: Sequence[NDArray | None] | None,
+        starts: NDArray,
+    ) -> dict[str, NDArray]:
+        """Per-parameter squared norms: ``param_norm``, ``update_norm`` and
+        (with ``grads``) ``grad_norm``, NaN for an absent gradient."""
+        squares: dict[str, NDArray] = {}
+        fast = None
+        if isinstance(before, np.ndarray):
+            fast = _flat_squares(before, self._flat(params, "params"), starts)
+        if fast is not None:
+            squares["param_norm"], squares["update_norm"] = fast
+        else:
+            if isinstance(before, np.ndarray):
+                ends = starts.tolist()[1:] + [before.size]
+                parts = [before[a:b] for a, b in zip(starts.tolist(), ends)]
+            else:
+                parts = [b.reshape(-1) for b in before]
+            old = np.concatenate(parts, dtype=np.float64)
+            new = np.concatenate([p.reshape(-1) for p in params], dtype=np.float64)
+            np.subtract(new, old, out=new)
+            squares["param_norm"] = _segment_squares(old, starts)
+            squares["update_norm"] = _segment_squares(new, starts)
+        if grads is not None:
+            sq = _flat_grad_squares(grads, self._sizes, starts, self._grad_flat)
+            if sq is None:
+                present = [g is not None for g in grads]
+                flat = np.concatenate(
+                    [
+                        g.reshape(-1) if g is not None else np.zeros(p.size)
+                        for g, p in zip(grads, params)
+                    ],
+                    dtype=np.float64,
+                )
+                sq = np.where(present, _segment_squares(flat, starts), np.nan)
+            squares["grad_norm"] = sq
+        return squares
+
+    def _flat(self, arrays: Sequence[NDArray], slot: str) -> NDArray | None:
+        """:func:`flat_view` of ``arrays``, remembered while they are the same
+        array objects (an array's memory never moves, so neither does it)."""
+        cached = self._flat_cache.get(slot)
+        if (
+            cached is not None
+            and len(cached[0]) == len(arrays)
+            and all(a is b for a, b in zip(cached[0], arrays))
+        ):
+            return cached[1]
+        flat = flat_view(arrays)
+        self._flat_cache[slot] = (tuple(arrays), flat)
+        return flat
+
+    def _grad_flat(self, grads: Sequence[NDArray]) -> NDArray | None:
+        return self._flat(grads, "grads")
 
     def _offsets(self, params: list[NDArray]) -> NDArray:
         """Start of each parameter in the concatenated vector (cached)."""
@@ -310,24 +416,48 @@ class Tracker(Callback):
         """Mean and quantiles (linear interpolation, as ``np.quantile``) of
         ``array``'s elements; NaN quantiles if any element is NaN."""
         flat = array.reshape(-1)
-        n = flat.size
+        if flat.size == 0:
+            return {}
+        return self._pooled_summary([flat], [float(flat.mean(dtype=np.float64))])
+
+    def _pooled_summary(
+        self, parts: list[NDArray], means: list[float]
+    ) -> dict[str, float]:
+        """:meth:`_summary` of the concatenation of the 1-D ``parts`` (whose
+        means are ``means``) without concatenating them: the mean is the
+        size-weighted mean of ``means``, the quantiles those of the same
+        strided sample the concatenation would give."""
+        if len(parts) == 1:
+            n = parts[0].size
+            mean = means[0]
+        else:
+            n = 0
+            total = 0.0
+            for part, m in zip(parts, means):
+                if part.size:
+                    n += part.size
+                    total += m * part.size
+            mean = total / n if n else math.nan
         if n == 0:
             return {}
-        mean = float(np.mean(flat, dtype=np.float64))
         out = {"mean": mean}
         if not self.quantiles:
             return out
-        if math.isnan(mean) and np.isnan(flat).any():
+        if math.isnan(mean) and any(np.isnan(part).any() for part in parts):
             out.update(dict.fromkeys(self._labels, math.nan))
             return out
         if self.quantile_sample is not None and n > self.quantile_sample:
-            flat = flat[:: -(-n // self.quantile_sample)]
-            n = flat.size
+            sample = _strided_sample(parts, n, -(-n // self.quantile_sample))
+        elif len(parts) == 1:
+            sample = parts[0]
+        else:
+            sample = np.concatenate(parts, dtype=np.float64)
+        n = sample.size
         # Only the order statistics needed: a partition, not a sort. Each
         # upper neighbour is the least element above its partition point.
         positions = [q * (n - 1) for q in self.quantiles]
         lows = sorted({int(p) for p in positions})
-        part = np.partition(flat, lows)
+        part = np.partition(sample, lows)
         for label, position in zip(self._labels, positions):
             low = int(position)
             a = float(part[low])
@@ -335,7 +465,7 @@ class Tracker(Callback):
             if fraction == 0.0 or low + 1 >= n:
                 out[label] = a
                 continue
-            b = float(np.min(part[low + 1 :]))
+            b = float(part[low + 1 :].min())
             out[label] = a + (b - a) * fraction if b != a else a
         return out
 
@@ -346,31 +476,42 @@ class Tracker(Callback):
         names: list[str],
         params: list[NDArray],
     ) -> None:
-        pooled_arrays: dict[str, list[NDArray]] = {}
+        per_parameter = self.per_parameter
+        pooled_arrays: dict[str, tuple[list[NDArray], list[float]]] = {}
         pooled_scalars: dict[str, list[tuple[float, int]]] = {}
         for name, param in zip(names, params):
-            for key, value in diagnostics.get(name, {}).items():
+            entry = diagnostics.get(name)
+            if not entry:
+                continue
+            for key, value in entry.items():
                 if key in SKIPPED_SIGNALS:
                     continue
-                number = _scalar(value)
+                if type(value) is np.ndarray and value.ndim:
+                    number = None
+                else:
+                    number = _scalar(value)
                 if number is not None:
-                    if self.per_parameter:
+                    if per_parameter:
                         record[f"{key}/{name}"] = number
                     pooled_scalars.setdefault(key, []).append(
                         (float(number), param.size)
                     )
                 elif isinstance(value, np.ndarray):
-                    if self.per_parameter:
-                        for stat, x in self._summary(value).items():
+                    flat = value.reshape(-1)
+                    mean = float(flat.mean(dtype=np.float64)) if flat.size else 0.0
+                    if per_parameter and flat.size:
+                        summary = self._pooled_summary([flat], [mean])
+                        for stat, x in summary.items():
                             record[f"{key}_{stat}/{name}"] = x
-                    pooled_arrays.setdefault(key, []).append(value.reshape(-1))
+                    parts, means = pooled_arrays.setdefault(key, ([], []))
+                    parts.append(flat)
+                    means.append(mean)
         for key, pairs in pooled_scalars.items():
             weight = sum(size for _, size in pairs)
             if all(x == pairs[0][0] for x, _ in pairs):
                 record[key] = pairs[0][0]
             elif weight:
                 record[key] = sum(x * size for x, size in pairs) / weight
-        for key, parts in pooled_arrays.items():
-            pooled = np.concatenate(parts).astype(np.float64, copy=False)
-            for stat, x in self._summary(pooled).items():
+        for key, (parts, means) in pooled_arrays.items():
+            for stat, x in self._pooled_summary(parts, means).items():
                 record[f"{key}_{stat}"] = x
