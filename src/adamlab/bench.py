@@ -30,6 +30,7 @@ Results are plain data (dicts, lists, numbers and strings); nothing is printed.
 from __future__ import annotations
 
 import gc
+import math
 import platform
 import statistics
 import time
@@ -94,6 +95,21 @@ def _torch():
     except ImportError:
         return None
     return torch
+
+
+def torch_available() -> bool:
+    """Whether torch can be imported (without it, its contenders are absent)."""
+    return _torch() is not None
+
+
+def _check_count(value: Any, what: str) -> int:
+    """A parameter count: a whole number of at least 1, else ValueError."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        if not (isinstance(value, (float, np.floating)) and float(value).is_integer()):
+            raise ValueError(f"{what} must be whole numbers, got {value!r}")
+    if value < 1:
+        raise ValueError(f"{what} must be at least 1, got {value!r}")
+    return int(value)
 
 
 def _torch_optimizer(torch: Any, name: str, params: list, mode: str) -> Any | None:
@@ -256,17 +272,21 @@ def step_cases(
     float64_sizes: Sequence[int] = FLOAT64_SIZES,
     tensors: tuple[int, int] | None = TENSORS,
 ) -> list[dict[str, Any]]:
-    """The (dtype, layout) cases of the step benchmark, smallest first."""
+    """The (dtype, layout) cases of the step benchmark, smallest first.
+
+    Raises ValueError for a count that is not a whole number of at least 1.
+    """
+    sizes = [_check_count(n, "sizes") for n in sizes]
+    float64_sizes = [_check_count(n, "float64_sizes") for n in float64_sizes]
     cases = [
-        {"dtype": "float32", "size": int(n), "tensors": 1, "shapes": [(int(n),)]}
-        for n in sizes
+        {"dtype": "float32", "size": n, "tensors": 1, "shapes": [(n,)]} for n in sizes
     ]
     cases += [
-        {"dtype": "float64", "size": int(n), "tensors": 1, "shapes": [(int(n),)]}
+        {"dtype": "float64", "size": n, "tensors": 1, "shapes": [(n,)]}
         for n in float64_sizes
     ]
     if tensors is not None:
-        count, each = (int(x) for x in tensors)
+        count, each = (_check_count(x, "tensors") for x in tensors)
         cases.append(
             {
                 "dtype": "float32",
@@ -296,6 +316,8 @@ def bench_steps(
     torch_fused, torch_foreach and floor; ``numpy_over_adamlab``, the speed-up
     over the textbook formulation).
     """
+    if not (isinstance(budget_s, (int, float)) and 0 < budget_s < math.inf):
+        raise ValueError(f"budget_s must be a finite number above 0, got {budget_s!r}")
     for name in optimizers:
         if name not in OPTIMIZERS:
             raise ValueError(

@@ -1,6 +1,9 @@
 """``adamlab train`` on a user's table, and the resolved defaults in --json."""
 
 import json
+import re
+
+import pytest
 
 from adamlab.cli.main import main
 
@@ -60,3 +63,40 @@ def test_help_lists_the_series_options(capsys):
     out = capsys.readouterr().out
     for flag in ("--horizon", "--plot", "--window", "--column", "--target"):
         assert flag in out
+
+
+def run_cli(argv):
+    """Exit status of ``adamlab`` (argparse's own errors exit by SystemExit)."""
+    try:
+        return main(argv)
+    except SystemExit as stop:
+        return stop.code
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--hidden", "100000000000", "--epochs", "1"], "out of memory"),
+        (["--accumulate", "40"], r"accumulate=40 exceeds the 34 batches of an epoch"),
+        (["--json", "."], r"--json '\.': expected a file path, got a folder"),
+        (["--target", "x"], r"--target applies to your own CSV file: add --csv"),
+        (["--truncate", "3"], r"--truncate applies to recurrent models"),
+        (["--split-seed", "99999999999999999999"], r"in \[0, 2\*\*32\)"),
+        (["--seed", "-1"], r"in \[0, 2\*\*32\)"),
+    ],
+)
+def test_more_bad_train_inputs(capsys, argv, message):
+    code = run_cli(["train", *argv])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert re.search(message, err), err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_diverged_run_says_so(capsys):
+    argv = ["train", "--lr", "1e308", "--epochs", "1", "--hidden", "8", "--quiet"]
+    code = run_cli(argv)
+    err = capsys.readouterr().err
+    assert code == 0
+    assert "no epoch had a finite validation loss" in err

@@ -249,3 +249,34 @@ def test_state_is_a_view_of_one_flat_buffer_per_group():
     flat = opt.state[0]["exp_avg"].base
     assert flat is opt.state[1]["exp_avg"].base
     assert flat.shape == (10,)
+
+
+def test_overlapping_views_are_refused_naming_both():
+    buf = np.zeros(10)
+    with pytest.raises(ValueError, match=r"'param0' and 'param1' share memory"):
+        optim.Adam([buf[:3], buf[2:]])
+    with pytest.raises(ValueError, match=r"'a' and 'b' share memory"):
+        optim.Adam([{"params": [("a", buf[:5])]}, {"params": [("b", buf[4:6])]}])
+    opt = optim.Adam([("w", buf[:5])])
+    with pytest.raises(ValueError, match=r"'w' and 'v' share memory"):
+        opt.add_param_group({"params": [("v", buf.reshape(2, 5)[:, 1])]})
+    with pytest.raises(ValueError, match="same array"):
+        optim.Adam([buf, buf])
+
+
+def test_disjoint_views_of_one_buffer_are_accepted_and_updated_once():
+    # Strided views whose byte ranges interleave but whose elements do not
+    # overlap; adjacent slices; an empty view. Each element must move by the
+    # hand-worked first Adam step, -lr * sign(g), exactly once.
+    buf = np.zeros(12)
+    views = [buf[:6:2], buf[1:6:2], buf[6:9], buf[9:], buf[3:3]]
+    opt = optim.Adam(views, lr=0.1)
+    opt.step([np.ones(v.shape) for v in views])
+    np.testing.assert_allclose(buf, np.full(12, -0.1), rtol=1e-7)
+
+
+def test_many_packed_parameters_pass_the_overlap_check():
+    buf = np.zeros(500 * 20)
+    views = [buf[i * 20 : (i + 1) * 20].reshape(4, 5) for i in range(500)]
+    opt = optim.Adam(views)
+    assert len(opt.param_groups[0]["params"]) == 500

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 
 import numpy as np
 import pytest
@@ -110,3 +111,109 @@ def test_bench_command_writes_json(tmp_path, capsys):
     assert result["config"]["sizes"] == [1000]
     assert "numba" in result["versions"]
     assert "adamlab" in capsys.readouterr().out
+
+
+def _bench_parser():
+    from adamlab.cli import bench_cmd
+
+    parser = argparse.ArgumentParser()
+    bench_cmd.add_parser(parser.add_subparsers(dest="command"))
+    return parser
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--sizes", "-5", "positive whole numbers"),
+        ("--sizes", "0", "positive whole numbers"),
+        ("--sizes", "1.5", "positive whole numbers"),
+        ("--sizes", "1e4,abc", "positive whole numbers"),
+        ("--sizes", "nan", "positive whole numbers"),
+        ("--sizes", "1e20", "at most 1e[+]09"),
+        ("--float64-sizes", "-1", "positive whole numbers"),
+        ("--budget", "-1", "finite number of seconds above 0"),
+        ("--budget", "0", "finite number of seconds above 0"),
+        ("--budget", "nan", "finite number of seconds above 0"),
+        ("--budget", "inf", "finite number of seconds above 0"),
+        ("--epochs", "0", "at least 1"),
+        ("--epochs", "2.5", "at least 1"),
+        ("--json", "/nonexistent-folder/x.json", "does not exist"),
+    ],
+)
+def test_bench_options_are_checked_when_parsed(option, value, message, capsys):
+    from adamlab.cli.main import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["bench", option, value])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("adamlab bench: error: argument " + option)
+    assert repr(value) in err
+    assert re.search(message, err)
+
+
+def test_bench_unknown_optimizer_is_a_usage_error(capsys):
+    from adamlab.cli.main import main
+
+    assert main(["bench", "--optimizers", "adam,nope"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("adamlab bench: error: --optimizers must name")
+    assert "'nope'" in err
+
+
+def test_bench_library_refuses_bad_counts_and_budget():
+    with pytest.raises(ValueError, match="sizes must be at least 1, got 0"):
+        bench.bench_steps(["adam"], sizes=[0], float64_sizes=[], tensors=None)
+    with pytest.raises(ValueError, match="whole numbers, got 1.5"):
+        bench.bench_steps(["adam"], sizes=[1.5], float64_sizes=[], tensors=None)
+    with pytest.raises(ValueError, match="budget_s must be a finite number"):
+        bench.bench_steps(["adam"], sizes=[10], budget_s=float("nan"))
+
+
+def test_explicit_options_win_over_quick(monkeypatch):
+    from adamlab.cli import bench_cmd
+
+    seen = {}
+
+    def fake_run_bench(**kwargs):
+        seen.update(kwargs)
+        return {
+            "steps": [],
+            "fixed_cost": None,
+            "digits": None,
+            "versions": {"numpy": np.__version__},
+        }
+
+    monkeypatch.setattr(bench, "run_bench", fake_run_bench)
+    parser = _bench_parser()
+    args = parser.parse_args(["bench", "--quick", "--sizes", "123", "--budget", "3"])
+    assert bench_cmd.run(args) == 0
+    assert seen["sizes"] == [123] and seen["budget_s"] == 3.0
+    assert seen["float64_sizes"] == [100_000] and seen["digits_epochs"] == 5
+    args = parser.parse_args(["bench", "--quick"])
+    bench_cmd.run(args)
+    assert seen["sizes"] == [10_000, 1_000_000] and seen["budget_s"] == 0.2
+
+
+def test_bench_says_when_torch_is_missing(monkeypatch, capsys):
+    from adamlab.cli import bench_cmd
+
+    monkeypatch.setattr(bench, "_torch", lambda: None)
+    args = _bench_parser().parse_args(
+        [
+            "bench",
+            "--sizes",
+            "100",
+            "--float64-sizes",
+            "",
+            "--no-tensors",
+            "--budget",
+            "0.001",
+            "--no-fixed-cost",
+            "--no-digits",
+        ]
+    )
+    assert bench_cmd.run(args) == 0
+    out = capsys.readouterr().out
+    assert out.count("torch is not installed") == 1

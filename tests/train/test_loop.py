@@ -108,3 +108,23 @@ def test_bad_loop_arguments(kwargs, message):
     opt = optim.Adam(model.named_parameters())
     with pytest.raises((ValueError, TypeError), match=message):
         Trainer(model, nn.BinaryCrossEntropyWithLogits(), opt, task, **kwargs)
+
+
+def test_last_short_window_steps_like_the_last_short_batch():
+    # 64 examples in batches of 16: windows of 3 micro-batches give one step on
+    # 48 examples and one on the last 16, as batches of 48 do without
+    # accumulation.
+    task = small_task()
+    windows = trainer_for(task, batch_size=16, accumulate=3)
+    batches = trainer_for(task, batch_size=48)
+    windows.fit()
+    batches.fit()
+    assert windows.step == batches.step == 4
+    np.testing.assert_allclose(
+        windows.model.param_buffer, batches.model.param_buffer, rtol=1e-12, atol=1e-14
+    )
+
+
+def test_accumulating_more_than_an_epoch_is_refused():
+    with pytest.raises(ValueError, match="accumulate=5 exceeds the 4 batches"):
+        trainer_for(small_task(), batch_size=16, accumulate=5)

@@ -3,17 +3,99 @@
 from __future__ import annotations
 
 import argparse
+import math
+from collections.abc import Sequence
+from pathlib import Path
 
 DEFAULT_OPTIMIZERS = "adam,adamw"
+DEFAULT_BUDGET = 1.0
+DEFAULT_EPOCHS = 100
+#: The largest parameter count a case may have (a 1e9 float64 case is 24 GB).
+MAX_SIZE = 10**9
+#: What --quick uses for every option not given explicitly.
+QUICK = {
+    "sizes": [10_000, 1_000_000],
+    "float64_sizes": [100_000],
+    "tensors": (50, 2_000),
+    "budget": 0.2,
+    "epochs": 5,
+}
 
 
 def _int_list(text: str) -> list[int]:
+    """Comma-separated parameter counts such as ``1e4,1e6``; empty for none."""
+    counts = []
+    for item in (x.strip() for x in text.split(",")):
+        if not item:
+            continue
+        try:
+            value = float(item)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and value == int(value) and value >= 1):
+            raise argparse.ArgumentTypeError(
+                f"parameter counts must be positive whole numbers such as "
+                f"1e4,1e6, got {item!r} in {text!r}"
+            )
+        if value > MAX_SIZE:
+            raise argparse.ArgumentTypeError(
+                f"parameter counts must be at most {MAX_SIZE:.0e}, got {item!r}"
+            )
+        counts.append(int(value))
+    return counts
+
+
+def _budget(text: str) -> float:
+    """Seconds per contender and case: a finite number above zero."""
     try:
-        return [int(float(x)) for x in text.split(",") if x.strip()]
-    except ValueError as exc:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
         raise argparse.ArgumentTypeError(
-            f"expected comma-separated counts such as 1e4,1e6, got {text!r}"
-        ) from exc
+            f"expected a finite number of seconds above 0, got {text!r}"
+        )
+    return value
+
+
+def _epochs(text: str) -> int:
+    """Digits epochs: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of epochs of at least 1, got {text!r}"
+        )
+    return value
+
+
+def _json_path(text: str) -> str:
+    """A file path whose folder exists, checked before minutes of timing."""
+    path = Path(text)
+    if not text or path.is_dir():
+        raise argparse.ArgumentTypeError(f"expected a file path, got {text!r}")
+    if not path.parent.is_dir():
+        raise argparse.ArgumentTypeError(
+            f"folder {str(path.parent)!r} of {text!r} does not exist"
+        )
+    return text
+
+
+def optimizer_names(text: str, known: Sequence[str]) -> list[str]:
+    """The names in ``--optimizers`` (``all`` for every one); ValueError if bad."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if names == ["all"]:
+        return list(known)
+    unknown = [n for n in names if n not in known]
+    if unknown or not names:
+        what = f"unknown {', '.join(map(repr, unknown))}" if unknown else "none"
+        raise ValueError(
+            f"--optimizers must name some of {', '.join(known)} (or all), "
+            f"got {text!r} ({what})"
+        )
+    return names
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -26,7 +108,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             "and a kernel with the same memory traffic and no math), and report "
             "medians with quartiles and the ratios between them. Also the fixed "
             "cost of one step on a tiny model, and 100 epochs of digits against "
-            "scikit-learn and torch. torch columns are skipped without torch."
+            "scikit-learn and torch. torch columns are skipped without torch. "
+            "--quick sets small sizes, a 0.2 s budget and 5 epochs; options "
+            "given explicitly win over --quick."
         ),
     )
     parser.add_argument(
@@ -41,7 +125,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--sizes",
         type=_int_list,
         default=None,
-        help="float32 parameter counts (default 1e4,1e5,1e6,1e7,5e7)",
+        help=(
+            "float32 parameter counts, whole numbers from 1 to 1e9 "
+            "(default 1e4,1e5,1e6,1e7,5e7; empty string for none)"
+        ),
     )
     parser.add_argument(
         "--float64-sizes",
@@ -56,9 +143,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--budget",
-        type=float,
-        default=1.0,
-        help="seconds of timing per contender and case (default 1.0)",
+        type=_budget,
+        default=None,
+        help=(
+            f"seconds of timing per contender and case, above 0 "
+            f"(default {DEFAULT_BUDGET})"
+        ),
     )
     parser.add_argument(
         "--no-fixed-cost", action="store_true", help="skip the tiny-model step cost"
@@ -67,14 +157,26 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--no-digits", action="store_true", help="skip the digits training run"
     )
     parser.add_argument(
-        "--epochs", type=int, default=100, help="digits epochs (default 100)"
+        "--epochs",
+        type=_epochs,
+        default=None,
+        help=f"digits epochs, at least 1 (default {DEFAULT_EPOCHS})",
     )
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="small sizes and short budgets, to check that everything runs",
+        help=(
+            "small sizes and short budgets, to check that everything runs; "
+            "--sizes, --float64-sizes, --budget and --epochs given "
+            "explicitly still win"
+        ),
     )
-    parser.add_argument("--json", metavar="PATH", help="also write results as JSON")
+    parser.add_argument(
+        "--json",
+        metavar="PATH",
+        type=_json_path,
+        help="also write results as JSON (its folder must exist)",
+    )
 
 
 def _table(result: dict) -> object:
@@ -122,32 +224,34 @@ def _table(result: dict) -> object:
     return table
 
 
+def _chosen(explicit, quick, default):
+    """An option's value: given explicitly, else --quick's, else the default."""
+    if explicit is not None:
+        return explicit
+    return default if quick is None else quick
+
+
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from adamlab import bench
 
-    console = Console(width=max(Console().width, 150))
-    names = [n.strip() for n in args.optimizers.split(",") if n.strip()]
-    if names == ["all"]:
-        names = list(bench.OPTIMIZERS)
-    unknown = [n for n in names if n not in bench.OPTIMIZERS]
-    if unknown or not names:
-        console.print(
-            f"[red]error:[/red] --optimizers must name some of "
-            f"{', '.join(bench.OPTIMIZERS)} (or all), got {args.optimizers!r}"
-        )
-        return 2
-    sizes = args.sizes if args.sizes is not None else list(bench.SIZES)
-    f64 = args.float64_sizes
-    if f64 is None:
-        f64 = list(bench.FLOAT64_SIZES)
-    tensors = None if args.no_tensors else bench.TENSORS
-    budget, epochs = args.budget, args.epochs
-    if args.quick:
-        sizes, f64, tensors = [10_000, 1_000_000], [100_000], (50, 2_000)
-        budget, epochs = min(budget, 0.2), min(epochs, 5)
+    names = optimizer_names(args.optimizers, bench.OPTIMIZERS)
+    quick = QUICK if args.quick else {}
+    sizes = _chosen(args.sizes, quick.get("sizes"), list(bench.SIZES))
+    f64 = _chosen(
+        args.float64_sizes, quick.get("float64_sizes"), list(bench.FLOAT64_SIZES)
+    )
+    tensors = None if args.no_tensors else quick.get("tensors", bench.TENSORS)
+    budget = _chosen(args.budget, quick.get("budget"), DEFAULT_BUDGET)
+    epochs = _chosen(args.epochs, quick.get("epochs"), DEFAULT_EPOCHS)
 
+    console = Console(width=max(Console().width, 150))
+    if not bench.torch_available():
+        console.print(
+            "torch is not installed: the torch columns and the torch digits run "
+            "are absent"
+        )
     with console.status("benchmarking") as status:
         result = bench.run_bench(
             optimizers=names,

@@ -85,9 +85,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _format(value: object, digits: int = 4) -> str:
+    """A table cell: ``digits`` decimals, fewer for large values (at most six
+    significant digits before the decimals run out), ``-`` for NaN."""
     if isinstance(value, float):
         if math.isnan(value):
             return "-"
+        if math.isfinite(value) and abs(value) >= 100:
+            digits = min(digits, max(0, 5 - int(math.log10(abs(value)))))
         return f"{value:.{digits}f}"
     return str(value)
 
@@ -108,21 +112,29 @@ def _bytes(value: object) -> str:
 
 
 def summary_table(summary: list[dict]) -> object:
-    """The rich table printed at the end."""
+    """The rich table printed at the end.
+
+    Numbers are never wrapped or cut; a long optimizer label folds onto more
+    lines instead, so the table stays readable at 80 columns. ``best`` is the
+    mean best-validation epoch, ``s/ep`` the mean over seeds of each run's
+    median epoch time, ``state`` the optimizer's state size.
+    """
+    from rich import box
     from rich.markup import escape
     from rich.table import Table
 
     metric = summary[0]["metric"] if summary else "test_accuracy"
-    table = Table(title=f"{metric} of the best-validation weights over seeds")
-    table.add_column("optimizer", style="bold", no_wrap=True)
-    table.add_column("ok", justify="right", no_wrap=True)
-    table.add_column("mean", justify="right")
-    table.add_column("± std", justify="right")
-    table.add_column("min", justify="right")
-    table.add_column("max", justify="right")
-    table.add_column("best epoch", justify="right")
-    table.add_column("s/epoch", justify="right")
-    table.add_column("state", justify="right", no_wrap=True)
+    table = Table(
+        title=f"{metric} of the best-validation weights over seeds",
+        caption="best: best-validation epoch; s/ep: median seconds per epoch; "
+        "means over seeds",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+    )
+    table.add_column("optimizer", style="bold", overflow="fold", min_width=9)
+    for header in ("ok", "mean", "std", "min", "max", "best", "s/ep", "state"):
+        table.add_column(header, justify="right", no_wrap=True)
     for row in summary:
         table.add_row(
             escape(row["optimizer"]),
@@ -143,15 +155,16 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.markup import escape
 
-    from adamlab.track.compare import plan, run_jobs
+    from adamlab.track.compare import check_optimizers, plan, run_jobs
     from adamlab.track.report import check_destination, write_report
     from adamlab.track.specs import parse_optimizers
     from adamlab.track.summary import summarize
 
     console = Console(highlight=False)
     errors = Console(stderr=True, highlight=False)
+    # Everything is checked before any run starts and before --out is created.
     specs = parse_optimizers(args.optimizers)
-    check_destination(args.out, args.overwrite)
+    check_destination(args.out, args.overwrite, create=False)
     args.seed = 0
     base = options.run_config(args, optimizer=specs[0].name)
     for spec in specs:
@@ -166,6 +179,7 @@ def run(args: argparse.Namespace) -> int:
                     f"{spec.name!r}; give it per optimizer instead "
                     f"({spec.name}:{keyword}=...) where it applies"
                 )
+    check_optimizers(base, specs)
     jobs = plan(base, specs, args.seeds)
     workers = args.workers or os.cpu_count() or 1
     where = (
@@ -181,13 +195,22 @@ def run(args: argparse.Namespace) -> int:
     def on_done(outcome: dict) -> None:
         done["n"] += 1
         if args.quiet:
+            if outcome["status"] != "ok":
+                errors.print(
+                    escape(
+                        f"{outcome['label']} seed {outcome['seed']}: "
+                        f"failed: {outcome['error']}"
+                    ),
+                    soft_wrap=True,
+                )
             return
         state = "ok" if outcome["status"] == "ok" else f"failed: {outcome['error']}"
         errors.print(
             escape(
                 f"  [{done['n']}/{len(jobs)}] {outcome['label']} seed "
                 f"{outcome['seed']}: {state}"
-            )
+            ),
+            soft_wrap=True,
         )
 
     outcomes = run_jobs(

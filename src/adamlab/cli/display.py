@@ -32,7 +32,7 @@ def epoch_line(row: dict[str, Any], epochs: int) -> str:
     """One compact line for one history row."""
     parts = [f"epoch {row['epoch']:>{len(str(epochs))}}/{epochs}"]
     for key in METRIC_ORDER:
-        if key in row:
+        if row.get(key) is not None:
             parts.append(f"{key} {format_value(row[key])}")
     parts.append(f"{row['seconds']:.2f}s")
     if row.get("skipped_steps"):

@@ -24,13 +24,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--task", metavar="NAME", help=f"bundled task: {', '.join(options.TASK_NAMES)}"
     )
     group.add_argument("--csv", metavar="PATH", help="a CSV file instead")
-    group.add_argument("--target", metavar="COLUMN", help="CSV label column")
-    group.add_argument("--column", metavar="NAME", help="CSV series column")
+    group.add_argument(
+        "--target", metavar="COLUMN", help="CSV label column (default: the saved one)"
+    )
+    group.add_argument(
+        "--column", metavar="NAME", help="CSV series column (default: the saved one)"
+    )
     group.add_argument("--date-column", metavar="NAME", help="CSV date column")
     group.add_argument(
         "--missing",
         choices=("error", "interpolate", "drop"),
-        help="missing values in a series",
+        help="missing values: error, drop, or (series only) interpolate",
     )
     group.add_argument(
         "--split-seed", type=int, help="seed of the split (default: the saved one)"
@@ -43,7 +47,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run_options(saved: dict[str, Any] | None, args: argparse.Namespace) -> Any:
-    """The run options that rebuild the data: the saved ones, as overridden."""
+    """The run options that rebuild the data: the saved ones, as overridden.
+
+    ``--csv`` alone keeps the saved ``--target``/``--column`` (and date
+    column and missing policy); ``--task`` drops them. A ``--split-seed``
+    other than the saved one on the saved table is refused: its test part
+    would overlap the rows the model was trained on.
+    """
+    from pathlib import Path
+
     from adamlab.train.experiment import RunConfig
 
     values = dict(saved or {})
@@ -51,11 +63,19 @@ def _run_options(saved: dict[str, Any] | None, args: argparse.Namespace) -> Any:
         raise ValueError(
             f"{args.path} does not record its task; give --task NAME or --csv PATH"
         )
-    if args.task is not None or args.csv is not None:
+    if args.csv is not None:
+        same_data = bool(values.get("csv")) and (
+            Path(args.csv).resolve() == Path(values["csv"]).resolve()
+        )
+    elif args.task is not None:
+        same_data = not values.get("csv") and args.task == values.get("task")
+    else:
+        same_data = True
+    if args.task is not None:
         for key in ("csv", "target", "column", "date_column", "missing"):
             values[key] = None
-        values["task"] = args.task or values.get("task", "digits")
-        if args.task is not None and args.csv is None:
+        values["task"] = args.task
+        if args.csv is None:
             from adamlab.data import TASKS
 
             spec = TASKS.get(args.task)
@@ -64,11 +84,42 @@ def _run_options(saved: dict[str, Any] | None, args: argparse.Namespace) -> Any:
                 # still refuses a model trained on a series.
                 values["window"] = None
                 values.pop("horizon", None)
-    for key in ("csv", "target", "column", "date_column", "missing", "split_seed"):
+    if args.target is not None:
+        values["column"] = None
+    if args.column is not None:
+        values["target"] = None
+    for key in ("csv", "target", "column", "date_column", "missing"):
         value = getattr(args, key)
         if value is not None:
             values[key] = value
+    saved_seed = values.get("split_seed", 0)
+    if (
+        args.split_seed is not None
+        and args.split_seed != saved_seed
+        and same_data
+        and saved
+        and values.get("column") is None
+        and values.get("task") not in _series_tasks()
+    ):
+        raise ValueError(
+            f"--split-seed {args.split_seed}: the model was trained with split "
+            f"seed {saved_seed}, so another seed's test rows overlap its "
+            f"training rows; use --split-seed {saved_seed} or other data"
+        )
+    if args.split_seed is not None:
+        values["split_seed"] = args.split_seed
+    csv = values.get("csv")
+    if csv and args.csv is None and not Path(csv).exists():
+        raise ValueError(
+            f"{args.path} was trained on {csv}, which is not found; give --csv PATH"
+        )
     return RunConfig.from_dict(values)
+
+
+def _series_tasks() -> set[str]:
+    from adamlab.data import TASKS
+
+    return {name for name, spec in TASKS.items() if spec.kind == "regression"}
 
 
 def run(args: argparse.Namespace) -> int:

@@ -76,6 +76,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("adamlab: interrupted", file=sys.stderr)
         return 130
+    except MemoryError as error:
+        if debug:
+            raise
+        detail = " ".join(str(error).split()) or "no detail"
+        print(
+            f"adamlab {args.command}: error: out of memory ({detail}); use smaller "
+            "sizes (--hidden, --batch-size, --window)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     except (ValueError, TypeError, OSError, FloatingPointError) as error:
         if debug:
             raise

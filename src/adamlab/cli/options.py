@@ -23,6 +23,7 @@ OPTIMIZER_NAMES = (
     "radam",
     "adamax",
     "adaptive-adam",
+    "adafactor",
 )
 MODEL_NAMES = ("mlp", "rnn", "lstm", "gru")
 
@@ -48,6 +49,19 @@ def ints(text: str) -> tuple[int, ...]:
     if not values or min(values) < 1:
         raise argparse.ArgumentTypeError(f"expected positive integers, got {text!r}")
     return values
+
+
+def seed(text: str) -> int:
+    """Parse a seed: an integer in [0, 2**32)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(
+            f"expected an integer in [0, 2**32), got {value}"
+        )
+    return value
 
 
 def positive_int(text: str) -> int:
@@ -181,7 +195,7 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--split-seed",
-        type=int,
+        type=seed,
         default=0,
         help="seed of the train/val/test split, independent of --seed (default 0)",
     )

@@ -25,7 +25,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     options.add_schedule_options(parser)
     options.add_training_options(parser)
     out = parser.add_argument_group("output")
-    out.add_argument("--seed", type=int, default=0, help="seed of init and data order")
+    out.add_argument(
+        "--seed", type=options.seed, default=0, help="seed of init and data order"
+    )
     out.add_argument("--quiet", action="store_true", help="print only the summary")
     out.add_argument("--json", metavar="PATH", help="write the result keys as JSON")
     out.add_argument(
@@ -98,6 +100,22 @@ def _checkpoint_callbacks(args: argparse.Namespace, config: object) -> tuple:
     )
 
 
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Refuse output paths that cannot be written, before any training."""
+    from pathlib import Path
+
+    for flag in ("json", "plot", "save_model"):
+        path = getattr(args, flag)
+        if path is None:
+            continue
+        name = "--" + flag.replace("_", "-")
+        if not path or Path(path).is_dir():
+            raise ValueError(f"{name} {path!r}: expected a file path, got a folder")
+        folder = Path(path).parent
+        if not folder.is_dir():
+            raise ValueError(f"{name} {path}: the folder {folder} does not exist")
+
+
 def _check_plot(path: str | None, config: object) -> None:
     """Refuse ``--plot`` before loading data when it cannot be written."""
     from pathlib import Path
@@ -149,13 +167,15 @@ def run(args: argparse.Namespace) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RuntimeWarning)
         try:
+            _check_outputs(args)
             _check_plot(args.plot, config)
             checkpoints = _checkpoint_callbacks(args, config)
             trainer = build(config, callbacks=(display, *checkpoints))
             if args.resume and checkpoints[0].resume(trainer) is None:
                 errors.print(
                     f"adamlab train: no checkpoint in {args.checkpoint_dir}; "
-                    "starting a fresh run"
+                    "starting a fresh run",
+                    soft_wrap=True,
                 )
             with blas_threads(trainer.model.param_buffer.size):
                 result = describe(config, trainer, trainer.fit())
@@ -163,7 +183,14 @@ def run(args: argparse.Namespace) -> int:
             display.close()
     counts = Counter(str(w.message).split(" at epoch")[0] for w in caught)
     for message, count in counts.items():
-        errors.print(f"adamlab train: warning: {message} ({count} times)")
+        times = "once" if count == 1 else f"{count} times"
+        errors.print(f"adamlab train: warning: {message} ({times})", soft_wrap=True)
+    if result["best_epoch"] == 0:
+        errors.print(
+            "adamlab train: warning: no epoch had a finite validation loss (the "
+            "run diverged); the initial weights were tested. Try a smaller --lr.",
+            soft_wrap=True,
+        )
     console.print(summary_line(result), soft_wrap=True)
     for line in baseline_lines(result):
         console.print(line, soft_wrap=True)

@@ -11,8 +11,10 @@ rows from 1 (the header is not counted); empty cells and the usual markers
 Limitations
 -----------
 Feature columns must be numeric: text categories are refused, not encoded.
-Blank lines are skipped by the reader, so a row number counts data rows, not
-lines of the file. The whole file is read into memory.
+In a file of several columns blank lines are skipped by the reader, so a row
+number counts data rows, not lines of the file; in a one-column file a blank
+line is a missing value (blank lines at the end are ignored). The whole file
+is read into memory.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from adamlab.data.series import (
     DEFAULT_TEST_FRACTION,
     DEFAULT_VAL_FRACTION,
     DEFAULT_WINDOW,
+    MISSING_HINT,
     apply_missing_policy,
     build_series_task,
     format_time,
@@ -57,6 +60,12 @@ def read_csv(path: str | os.PathLike):
         raise ValueError(f"CSV path is a directory, expected a file: {shown}")
     try:
         frame = pd.read_csv(p, dtype=str, skipinitialspace=True)
+        if frame.shape[1] == 1:
+            # One column: a blank line is a missing value, not a line to skip.
+            frame = pd.read_csv(
+                p, dtype=str, skipinitialspace=True, skip_blank_lines=False
+            )
+            frame = _trim_trailing_blanks(frame)
     except pd.errors.EmptyDataError:
         raise ValueError(
             f"CSV file {shown} is empty; expected a header line and data rows"
@@ -68,6 +77,13 @@ def read_csv(path: str | os.PathLike):
         raise ValueError(f"CSV file {shown} has a header but no data rows")
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame
+
+
+def _trim_trailing_blanks(frame):
+    """Drop blank rows at the end of a one-column file (a final empty line)."""
+    filled = np.flatnonzero(frame.iloc[:, 0].notna().to_numpy())
+    end = int(filled[-1]) + 1 if filled.size else 0
+    return frame.iloc[:end].reset_index(drop=True)
 
 
 def _require_column(frame, column: object, shown: str, what: str) -> str:
@@ -148,8 +164,8 @@ def load_csv_table(
         if missing == "error":
             raise ValueError(
                 f"{shown} has {int(incomplete.sum())} rows with missing values "
-                f"(first at row {row + 1}, column {where}); pass missing='drop' "
-                "to drop them"
+                f"(first at row {row + 1}, column {where}); use --missing drop "
+                "(missing='drop' in Python) to drop them"
             )
         n_dropped = int(incomplete.sum())
         X, labels_raw = X[~incomplete], labels_raw[~incomplete]
@@ -253,6 +269,7 @@ def load_csv_series(
     values = _numeric_column(frame, column, shown)
     source = f"column {column!r} of {shown}"
 
+    order = np.arange(len(values))
     if date_column is None:
         times: NDArray = np.arange(len(values), dtype=np.int64)
     else:
@@ -277,6 +294,12 @@ def load_csv_series(
                 "per date"
             )
 
+    gaps = np.flatnonzero(np.isnan(values[np.argsort(order)]))
+    if missing == "error" and gaps.size and gaps.size < values.size:
+        raise ValueError(
+            f"{source} has {gaps.size} missing values (first at row "
+            f"{int(gaps[0]) + 1}); choose a policy: {MISSING_HINT}"
+        )
     values, times, n_filled, n_dropped = apply_missing_policy(
         values, times, missing, source
     )

@@ -41,6 +41,11 @@ MISSING_POLICIES = ("error", "interpolate", "drop")
 DEFAULT_WINDOW = 12
 DEFAULT_VAL_FRACTION = 0.15
 DEFAULT_TEST_FRACTION = 0.15
+# How to choose a missing-value policy, for both command-line and Python users.
+MISSING_HINT = (
+    "use --missing interpolate (linear in time) or --missing drop "
+    "(missing='interpolate' or missing='drop' in Python)"
+)
 
 
 def _time_axis(times: NDArray) -> NDArray[np.float64]:
@@ -102,8 +107,7 @@ def apply_missing_policy(
         first = format_time(times[int(np.flatnonzero(mask)[0])])
         raise ValueError(
             f"{source} has {n_missing} missing values (first at {first}); "
-            "choose a policy: missing='interpolate' (linear in time) or "
-            "missing='drop'"
+            f"choose a policy: {MISSING_HINT}"
         )
     if missing == "drop":
         keep = ~mask

@@ -173,15 +173,37 @@ class Optimizer:
                     f"{len(arrays)} parameters"
                 )
             names = list(given_names)
-        seen = {id(p) for p in self._params}
-        for i, array in enumerate(arrays):
-            if id(array) in seen:
-                raise ValueError(f"{where}[{i}] appears in more than one group")
-            seen.add(id(array))
         start = len(self._params)
         names = [
             n if n is not None else f"param{start + i}" for i, n in enumerate(names)
         ]
+        # No two parameters may share memory (the same array twice, or views
+        # that overlap), or a shared element would be updated twice per step.
+        # Sorted by first byte, only neighbours whose byte ranges overlap get
+        # the exact (costlier) np.shares_memory test, so strided views such as
+        # buf[::2] and buf[1::2] pass and a packed model costs O(n log n).
+        from numpy.lib.array_utils import byte_bounds
+
+        every, labels = [*self._params, *arrays], [*self._names, *names]
+        spans = sorted((*byte_bounds(p), i) for i, p in enumerate(every) if p.size)
+        open_spans: list[tuple[int, int]] = []
+        for low, high, i in spans:
+            open_spans = [(end, j) for end, j in open_spans if end > low]
+            for _, j in open_spans:
+                if max(i, j) >= start and np.shares_memory(every[i], every[j]):
+                    a, b = sorted((i, j))
+                    both = f"parameters {labels[a]!r} and {labels[b]!r}"
+                    if every[a] is every[b]:
+                        raise ValueError(
+                            f"{both} are the same array; an array may appear "
+                            "once only, not twice nor in more than one group"
+                        )
+                    raise ValueError(
+                        f"{both} share memory (overlapping views of one "
+                        "buffer), so shared elements would be updated twice "
+                        "per step; pass arrays that do not overlap"
+                    )
+            open_spans.append((high, i))
         unknown = (
             set(group) - set(self.defaults) - {"params", "param_names", "initial_lr"}
         )

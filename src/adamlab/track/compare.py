@@ -78,6 +78,37 @@ def plan(base: Any, specs: Sequence[Any], seeds: int) -> list[dict[str, Any]]:
     return jobs
 
 
+def check_optimizers(base: Any, specs: Sequence[Any]) -> None:
+    """Build each spec's optimizer once over a tiny parameter, before any run.
+
+    The hyperparameters are the base config's (the global flags) updated by the
+    spec's overrides, the run options (``clip_norm``, ``clip_value``,
+    ``nonfinite``) included, so a bad value is refused here rather than in
+    every run.
+
+    Raises
+    ------
+    ValueError
+        Naming the spec's label and the optimizer's own complaint (a
+        ``TypeError`` from the optimizer is reported as a ``ValueError``).
+    """
+    import numpy as np
+
+    from adamlab.optim.registry import make_optimizer
+
+    for spec in specs:
+        options = dict(base.hyperparameters)
+        for key in RUN_OPTIONS:
+            if key not in spec.overrides and getattr(base, key, None) is not None:
+                options[key] = getattr(base, key)
+        options.update(spec.overrides)
+        try:
+            make_optimizer(spec.name, [np.zeros(2, dtype=base.dtype)], **options)
+        except (ValueError, TypeError) as error:
+            message = " ".join(str(error).split()) or type(error).__name__
+            raise ValueError(f"optimizer {spec.label!r}: {message}") from None
+
+
 def limit_threads() -> None:
     """One compute thread for this process: environment, BLAS pools, numba."""
     for name in THREAD_VARIABLES:
@@ -99,28 +130,38 @@ def limit_threads() -> None:
 _WARMED: set[str] = set()
 
 
-def warm_up(config: dict[str, Any]) -> None:
-    """Step the run's optimizer twice on a tiny buffer, once per process, so
-    compiling (or loading) its kernels is not timed as the first epoch."""
+def warm_up(config: dict[str, Any], size: int = 20) -> None:
+    """Step the run's optimizer twice over a flat buffer of ``size`` elements
+    (the model's parameter count), once per process and kernel path, so
+    loading its kernels is not timed as the first epoch.
+
+    The buffer has the run's dtype and is split into two parameters whose
+    gradients also tile one buffer, as a model's do, so the optimizer takes
+    the same flat kernel, serial or parallel
+    (:data:`adamlab.optim.kernels.PARALLEL_THRESHOLD`), as the run will.
+    """
     import numpy as np
 
+    from adamlab.optim.kernels import PARALLEL_THRESHOLD
     from adamlab.optim.registry import make_optimizer
 
+    size = max(int(size), 2)
     key = repr(
         (
             config["optimizer"],
             sorted(config["hyperparameters"].items()),
             config["dtype"],
+            size >= PARALLEL_THRESHOLD,
         )
     )
     if key in _WARMED:
         return
     _WARMED.add(key)
-    buffer = np.zeros(20, dtype=config["dtype"])
-    params = [("w", buffer[:16].reshape(4, 4)), ("b", buffer[16:])]
-    # Gradients tile one buffer too, as a model's do, so the flat path runs.
-    grad_buffer = np.full(20, 0.5, dtype=buffer.dtype)
-    grads = [grad_buffer[:16].reshape(4, 4), grad_buffer[16:]]
+    buffer = np.zeros(size, dtype=config["dtype"])
+    split = size - 1
+    params = [("w", buffer[:split]), ("b", buffer[split:])]
+    grad_buffer = np.full(size, 0.5, dtype=buffer.dtype)
+    grads = [grad_buffer[:split], grad_buffer[split:]]
     try:
         optimizer = make_optimizer(
             config["optimizer"], params, **config["hyperparameters"]
@@ -158,9 +199,9 @@ def run_job(job: dict[str, Any], track_every: int = 10) -> dict[str, Any]:
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", RuntimeWarning)
-            warm_up(job["config"])
             config = RunConfig.from_dict(dict(job["config"]))
             trainer = build(config, callbacks=(tracker,))
+            warm_up(job["config"], trainer.model.param_buffer.size)
             outcome["result"] = describe(config, trainer, trainer.fit())
         outcome["status"] = "ok"
         for w in caught:

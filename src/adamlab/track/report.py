@@ -44,9 +44,12 @@ CAPTIONS = {
 }
 
 
-def check_destination(folder: str | os.PathLike, overwrite: bool) -> Path:
+def check_destination(
+    folder: str | os.PathLike, overwrite: bool, *, create: bool = True
+) -> Path:
     """The report's path in ``folder``; refuse an existing one unless
-    ``overwrite``. The folder is created if missing."""
+    ``overwrite``. With ``create`` the folder is created if missing (without,
+    it is only checked, so a caller can validate before writing anything)."""
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise NotADirectoryError(f"--out {folder} exists and is not a folder")
@@ -55,7 +58,8 @@ def check_destination(folder: str | os.PathLike, overwrite: bool) -> Path:
         raise FileExistsError(
             f"{path} exists; pass --overwrite to replace it, or choose another --out"
         )
-    folder.mkdir(parents=True, exist_ok=True)
+    if create:
+        folder.mkdir(parents=True, exist_ok=True)
     return path
 
 

@@ -6,7 +6,8 @@ tuple value is written in parentheses, ``adam:betas=(0.9,0.99)`` (its commas do
 not split optimizers). Values read as an integer, a float, ``true``/``false``,
 ``none``, a parenthesised tuple of numbers, or else a string. Keys may use
 ``-`` for ``_`` (``weight-decay``). The label of an entry is its text as given,
-so the same optimizer may appear twice with different overrides.
+so the same optimizer may appear twice with different overrides. Names are
+case-sensitive, as in ``adamlab train --optimizer`` (``ADAM`` is refused).
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def parse_value(text: str) -> Any:
 def parse_entry(text: str) -> OptimizerSpec:
     """One ``name[:key=value...]`` entry."""
     pieces = _split_colons(text)
-    name = pieces[0].strip().lower()
+    name = pieces[0].strip()
     if not name:
         raise ValueError(f"optimizer entry {text!r} has no optimizer name")
     overrides: dict[str, Any] = {}

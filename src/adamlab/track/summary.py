@@ -2,7 +2,12 @@
 
 A run's test metric is that of its best-validation weights (``test_accuracy``
 for classification, ``test_rmse`` for regression). The spread over seeds is the
-sample standard deviation (ddof=1; 0 for a single run) and the min and max.
+sample standard deviation (ddof=1; NaN, shown as "-", for a single run) and
+the min and max.
+
+A run's ``seconds_per_epoch`` is the MEDIAN of its epochs' wall times, so a
+first epoch that pays for loading compiled kernels does not skew it; an
+optimizer's is the mean of its runs' medians.
 """
 
 from __future__ import annotations
@@ -24,13 +29,28 @@ def metric_name(outcomes: Sequence[dict[str, Any]]) -> str:
 
 
 def run_rows(outcomes: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One flat row per run: label, seed, status, metric, epochs, timing, error."""
+    """One flat row per run: label, seed, status, metric, epochs, timing, error.
+
+    ``seconds_per_epoch`` is the median of the run's epoch times (from its
+    history; total time / epochs when the history has none).
+    """
     metric = metric_name(outcomes)
     rows = []
     for outcome in outcomes:
         result = outcome.get("result") or {}
         epochs = result.get("epochs")
         seconds = result.get("train_seconds")
+        per_epoch = [
+            float(row["seconds"])
+            for row in result.get("history") or []
+            if isinstance(row.get("seconds"), (int, float))
+        ]
+        if per_epoch:
+            median = statistics.median(per_epoch)
+        elif seconds is not None and epochs:
+            median = seconds / epochs
+        else:
+            median = math.nan
         rows.append(
             {
                 "optimizer": outcome["label"],
@@ -38,9 +58,7 @@ def run_rows(outcomes: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                 "status": outcome["status"],
                 metric: result.get(metric, math.nan),
                 "best_epoch": result.get("best_epoch", math.nan),
-                "seconds_per_epoch": (
-                    seconds / epochs if seconds is not None and epochs else math.nan
-                ),
+                "seconds_per_epoch": median,
                 "state_bytes": result.get("state_bytes", math.nan),
                 "final_params_sha256": result.get("final_params_sha256", ""),
                 "error": outcome.get("error") or "",
@@ -54,7 +72,7 @@ def _stats(values: list[float]) -> dict[str, float]:
         return {"mean": math.nan, "std": math.nan, "min": math.nan, "max": math.nan}
     return {
         "mean": statistics.fmean(values),
-        "std": statistics.stdev(values) if len(values) > 1 else 0.0,
+        "std": statistics.stdev(values) if len(values) > 1 else math.nan,
         "min": min(values),
         "max": max(values),
     }
@@ -64,9 +82,10 @@ def summarize(outcomes: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """One row per optimizer label, in first-seen order.
 
     Keys: ``optimizer``, ``runs``, ``failed``, ``metric`` (the metric's name),
-    ``<metric>_mean``, ``_std``, ``_min``, ``_max``, ``best_epoch_mean``,
-    ``seconds_per_epoch``, ``state_bytes`` and ``errors`` (distinct messages
-    of failed runs).
+    ``<metric>_mean``, ``_std`` (NaN for fewer than two finished runs),
+    ``_min``, ``_max``, ``best_epoch_mean``, ``seconds_per_epoch`` (the mean
+    over runs of each run's median epoch time), ``state_bytes`` and ``errors``
+    (distinct messages of failed runs).
     """
     metric = metric_name(outcomes)
     order: dict[str, list[dict[str, Any]]] = {}

@@ -141,6 +141,14 @@ def _config_dict(config: Any) -> dict[str, Any]:
     return config.to_dict() if hasattr(config, "to_dict") else dict(config)
 
 
+def _summary(config: Any) -> str:
+    """A few options naming a run, for messages (``seed=0 optimizer='adam'``)."""
+    if not isinstance(config, dict):
+        return "options not recorded"
+    keys = ("task", "csv", "model", "optimizer", "seed", "split_seed", "epochs")
+    return " ".join(f"{k}={config[k]!r}" for k in keys if config.get(k) is not None)
+
+
 def _difference(saved: Any, current: Any, path: str) -> str | None:
     """The first place where two JSON-like trees differ, described."""
     if isinstance(saved, (list, tuple)) and isinstance(current, (list, tuple)):
@@ -268,6 +276,7 @@ class Checkpoint(Callback):
         self.every_steps = every_steps
         self.keep = keep
         self.saved: list[Path] = []
+        self.adopted: list[Path] = []
         self.resumed_from: Path | None = None
         for stale in self.directory.glob(".ckpt-*.tmp"):
             stale.unlink(missing_ok=True)
@@ -292,10 +301,53 @@ class Checkpoint(Callback):
     def save(self, trainer: Any, epoch: int, position: int) -> Path:
         """Write a checkpoint now; drop all but the newest ``keep``."""
         path = save_checkpoint(self.path_for(epoch, position), trainer, self.config)
-        self.saved.append(path)
-        for old in checkpoint_files(self.directory)[: -self.keep]:
+        if path not in self.saved:
+            self.saved.append(path)
+        # Prune only files of this run: those it wrote or resumed from.
+        ours = [p for p in checkpoint_files(self.directory) if p in self._ours()]
+        for old in ours[: -self.keep]:
             old.unlink(missing_ok=True)
         return path
+
+    def _ours(self) -> set[Path]:
+        return {*self.saved, *self.adopted}
+
+    def on_train_start(self, trainer: Any) -> None:
+        self.check_fresh()
+
+    def check_fresh(self) -> None:
+        """Refuse to start a run over checkpoints it did not resume from.
+
+        A fresh run (no :meth:`resume`, or one that found nothing) in a folder
+        that already holds checkpoints would have its own files pruned by the
+        older ones' names, or theirs pruned by it; either way a later resume
+        would fail. ``ValueError`` says whose checkpoints they are.
+        """
+        if self.resumed_from is not None:
+            return
+        found = [p for p in checkpoint_files(self.directory) if p not in self.saved]
+        if not found:
+            return
+        newest = found[-1]
+        try:
+            saved = load_checkpoint(newest).get("config")
+        except safefile.SafeFileError:
+            saved = None
+        if self.config is not None and saved is not None:
+            current = _config_dict(self.config)
+            same = dict(saved)
+            same.pop("epochs", None)
+            current.pop("epochs", None)
+            if _difference(same, current, "") is None:
+                raise ValueError(
+                    f"{self.directory} holds checkpoints of this run (newest "
+                    f"{newest.name}); use --resume to continue it, or another "
+                    "folder to start over"
+                )
+        raise ValueError(
+            f"{self.directory} holds checkpoints of another run "
+            f"({_summary(saved)}); use --resume to continue it, or another folder"
+        )
 
     # ------------------------------------------------------------ resuming
 
@@ -325,8 +377,16 @@ class Checkpoint(Callback):
                     stacklevel=2,
                 )
                 continue
+            done = int(tree["trainer"].get("epoch", 0))
+            asked = getattr(trainer, "epochs", None)
+            if isinstance(asked, int) and done > asked:
+                raise ValueError(
+                    f"checkpoint {path.name} has done {done} epochs, more than "
+                    f"the {asked} asked; give --epochs {done} or more to resume it"
+                )
             restore(trainer, tree, self.config)
             self.resumed_from = path
+            self.adopted = checkpoint_files(self.directory)
             return path
         raise ValueError(
             f"no readable checkpoint in {self.directory}: " + "; ".join(failures)

@@ -98,6 +98,31 @@ class RunConfig:
                 f"--csv {self.csv} needs --target COLUMN (a table) or --column NAME "
                 "(a series)"
             )
+        if self.csv is None:
+            given = [
+                flag
+                for flag, value in (
+                    ("--target", self.target),
+                    ("--column", self.column),
+                    ("--date-column", self.date_column),
+                )
+                if value is not None
+            ]
+            if given:
+                raise ValueError(
+                    f"{given[0]} applies to your own CSV file: add --csv PATH "
+                    f"(the bundled task {self.task!r} has its own columns)"
+                )
+        if self.model != "mlp" and self.csv is not None and self.target is not None:
+            raise ValueError(
+                f"model {self.model!r} needs a series (--csv with --column); "
+                "--target makes a table: use --model mlp"
+            )
+        if self.truncate is not None and self.model == "mlp":
+            raise ValueError(
+                "--truncate applies to recurrent models (--model rnn, lstm or gru), "
+                "not to mlp"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able copy of every option."""
@@ -138,8 +163,15 @@ def load_data(config: RunConfig) -> Any:
                     f"--horizon {config.horizon} applies to series; a table "
                     "(--csv with --target) predicts its target column only"
                 )
+            table_options: dict[str, Any] = {}
+            if config.missing is not None:
+                table_options["missing"] = config.missing
             return data.load_csv_table(
-                config.csv, config.target, split_seed=config.split_seed, dtype=dtype
+                config.csv,
+                config.target,
+                split_seed=config.split_seed,
+                dtype=dtype,
+                **table_options,
             )
         if config.missing is not None:
             series_options["missing"] = config.missing

@@ -87,6 +87,13 @@ class Trainer:
         self.epochs = _check_positive_int("epochs", epochs)
         self.batch_size = _check_positive_int("batch_size", batch_size)
         self.accumulate = _check_positive_int("accumulate", accumulate)
+        batches = -(-data.n_train // self.batch_size)
+        if self.accumulate > batches:
+            raise ValueError(
+                f"accumulate={self.accumulate} exceeds the {batches} batches of an "
+                f"epoch ({data.n_train} examples, batch_size {self.batch_size}); "
+                "use a smaller --accumulate or --batch-size"
+            )
         if nonfinite not in NONFINITE_POLICIES:
             raise ValueError(
                 f"nonfinite must be one of {NONFINITE_POLICIES}, got {nonfinite!r}"
@@ -172,19 +179,16 @@ class Trainer:
                 np.divide(self._accumulated, pending, out=grad_buffer)
                 self._accumulated[...] = 0
                 pending = 0
-            self.step += 1
-            self.callbacks.on_step_start(self, self.step)
-            taken = self.optimizer.step(grads)
-            if not taken:
-                warnings.warn(
-                    f"skipped a step with a non-finite gradient at epoch {epoch}",
-                    RuntimeWarning,
-                    stacklevel=2,
-                )
+            self._optimizer_step(grads, value, epoch)
             progress["seconds"] = time.perf_counter() - started
             self.callbacks.on_step_end(self, self.step, value)
-        if self._accumulated is not None:
+        if pending:
+            # The epoch's last, shorter window steps with its own mean, as the
+            # last, shorter batch does without accumulation.
+            np.divide(self._accumulated, pending, out=grad_buffer)
             self._accumulated[...] = 0
+            self._optimizer_step(grads, losses[-1], epoch)
+            self.callbacks.on_step_end(self, self.step, losses[-1])
         self._progress = None
 
         seconds = time.perf_counter() - started
@@ -215,6 +219,17 @@ class Trainer:
                 report(val["loss"])
         self.callbacks.on_epoch_end(self, epoch, row)
         return row
+
+    def _optimizer_step(self, grads: list, loss: float, epoch: int) -> None:
+        """One optimizer step, with its callbacks and the skip warning."""
+        self.step += 1
+        self.callbacks.on_step_start(self, self.step)
+        if not self.optimizer.step(grads):
+            warnings.warn(
+                f"skipped a step with a non-finite gradient at epoch {epoch}",
+                RuntimeWarning,
+                stacklevel=3,
+            )
 
     def _skips(self) -> int:
         return self._loss_skips + getattr(self.optimizer, "skipped_steps", 0)

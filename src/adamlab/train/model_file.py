@@ -88,7 +88,7 @@ def save_model(
         trainer's ``best_params``); same shape and dtype as ``param_buffer``.
     config
         The run's :class:`adamlab.train.RunConfig` (or dict), to rebuild the
-        data for ``adamlab evaluate``.
+        data for ``adamlab evaluate``; a ``csv`` path is stored absolute.
     data
         The run's :class:`adamlab.data.TaskData`, for the task's shape.
     metrics
@@ -112,6 +112,9 @@ def save_model(
             start += p.size
     if config is not None and hasattr(config, "to_dict"):
         config = config.to_dict()
+    if isinstance(config, dict) and config.get("csv"):
+        # Absolute, so that evaluate finds the file from any folder.
+        config = {**config, "csv": str(Path(config["csv"]).resolve())}
     tree = {
         "format": FORMAT,
         "model": {"config": model.config(), "params": weights},
