@@ -71,7 +71,7 @@ def run_cli(capsys, *argv):
         ),
         (
             ["--csv", "{d}/gap.csv", "--column", "value"],
-            r"column 'value' of .*gap\.csv has 1 missing values \(first at 20\); "
+            r"column 'value' of .*gap\.csv has 1 missing values \(first at row 21\); "
             r"choose a policy",
         ),
         (

@@ -51,7 +51,8 @@ def test_table_missing_values_policy(tmp_path):
     path = write(tmp_path, text)
     with pytest.raises(
         ValueError,
-        match=r"1 rows with missing values \(first at row 4, column 'a'\); pass ",
+        match=r"1 rows with missing values \(first at row 4, column 'a'\); use "
+        r"--missing drop \(missing='drop' in Python\)",
     ) as excinfo:
         load_csv_table(path, "label")
     one_line(excinfo)

@@ -85,3 +85,18 @@ def test_plots_overlay_with_bands(fake_outcomes):
     assert plots.png_bytes(plots.norms_figure(groups)).startswith(PNG)
     with pytest.raises(ValueError, match="band must be one of"):
         plots.loss_figure(groups, band="iqr")
+
+
+def test_single_seed_std_is_nan_and_epoch_time_is_the_median(fake_outcomes):
+    import math
+
+    from adamlab.track.summary import run_rows
+
+    outcome = fake_outcomes[0]
+    # A slow first epoch (kernel loading) must not skew the per-epoch time.
+    for row, seconds in zip(outcome["result"]["history"], [0.35, 0.007, 0.009, 0.008]):
+        row["seconds"] = seconds
+    (row,) = summarize([outcome])
+    assert math.isnan(row["test_accuracy_std"])
+    assert row["seconds_per_epoch"] == pytest.approx(0.0085)
+    assert run_rows([outcome])[0]["seconds_per_epoch"] == pytest.approx(0.0085)

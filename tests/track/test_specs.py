@@ -45,3 +45,19 @@ def test_values():
 def test_errors_name_the_entry(text, message):
     with pytest.raises(ValueError, match=message):
         parse_optimizers(text)
+
+
+def test_names_are_case_sensitive():
+    with pytest.raises(ValueError, match="unknown optimizer 'ADAM'; choose one of"):
+        parse_optimizers("ADAM")
+
+
+def test_warm_up_takes_the_runs_kernel_path():
+    from adamlab.optim.kernels import PARALLEL_THRESHOLD
+    from adamlab.track import compare
+
+    config = {"optimizer": "adam", "hyperparameters": {"lr": 1e-3}, "dtype": "float32"}
+    compare._WARMED.clear()
+    compare.warm_up(config, 10)
+    compare.warm_up(config, PARALLEL_THRESHOLD)
+    assert len(compare._WARMED) == 2 and all("float32" in k for k in compare._WARMED)

@@ -179,7 +179,8 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--missing",
         choices=("error", "interpolate", "drop"),
-        help="missing values in a series: error (CSV default), interpolate, drop",
+        help="missing values: error (CSV default), drop, or interpolate (series "
+        "only, linear in time)",
     )
     group.add_argument(
         "--window",

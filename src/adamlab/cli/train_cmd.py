@@ -170,6 +170,8 @@ def run(args: argparse.Namespace) -> int:
             _check_outputs(args)
             _check_plot(args.plot, config)
             checkpoints = _checkpoint_callbacks(args, config)
+            if checkpoints and not args.resume:
+                checkpoints[0].check_fresh()
             trainer = build(config, callbacks=(display, *checkpoints))
             if args.resume and checkpoints[0].resume(trainer) is None:
                 errors.print(
