@@ -176,3 +176,16 @@ def test_crafted_pickle_never_runs(tmp_path, kind):
     with pytest.raises(SafeFileError, match="not an adamlab file"):
         safefile.load(tmp_path / "evil.pkl")
     assert not marker.exists()
+
+
+def test_written_files_get_the_usual_mode_not_a_private_one(tmp_path):
+    import os
+
+    from adamlab.fileio import atomic_write_text
+
+    mask = os.umask(0o022)
+    try:
+        path = atomic_write_text(tmp_path / "out.json", "{}")
+    finally:
+        os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o644

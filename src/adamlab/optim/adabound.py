@@ -214,6 +214,8 @@ class AdaBound(Optimizer):
     Bound of Learning Rate", ICLR 2019, arXiv:1902.09843.
     """
 
+    fused_kernel = "adamlab.optim.kernels.adabound:adabound_group_step"
+
     def __init__(
         self,
         params: Iterable[Any],
@@ -308,22 +310,6 @@ class AdaBound(Optimizer):
             bias_correction2=1.0 - beta2 ** state["step"],
             variant=group["variant"],
         )
-
-    def _fused_step(
-        self,
-        group: dict,
-        flat_param: NDArray,
-        flat_grad: NDArray,
-        flat_state: dict[str, NDArray],
-        states: list[dict],
-    ) -> bool:
-        # The numba kernel, bit-identical to adabound_update; imported on first use.
-        # A subclass with its own _update takes the reference path instead.
-        if type(self)._update is not AdaBound._update:
-            return False
-        from adamlab.optim.kernels.adabound import adabound_group_step
-
-        return adabound_group_step(group, flat_param, flat_grad, flat_state, states)
 
     def diagnostics(self) -> dict[str, dict[str, Any]]:
         """Per parameter: the clipped step size and how often it sits at a bound.

@@ -264,6 +264,8 @@ class Adam(Optimizer):
     ICLR 2018, arXiv:1904.09237.
     """
 
+    fused_kernel = "adamlab.optim.kernels.adam:adam_group_step"
+
     def __init__(
         self,
         params: Iterable[Any],
@@ -347,23 +349,6 @@ class Adam(Optimizer):
             amsgrad_mode=group.get("amsgrad_mode", "raw"),
             decay_lr=decay_rate(group),
         )
-
-    def _fused_step(
-        self,
-        group: dict,
-        flat_param: NDArray,
-        flat_grad: NDArray,
-        flat_state: dict[str, NDArray],
-        states: list[dict],
-    ) -> bool:
-        # The numba kernel, bit-identical to adam_update (every convention
-        # switch included); imported on first use.
-        # A subclass with its own _update takes the reference path instead.
-        if type(self)._update is not Adam._update:
-            return False
-        from adamlab.optim.kernels.adam import adam_group_step
-
-        return adam_group_step(group, flat_param, flat_grad, flat_state, states)
 
     def diagnostics(self) -> dict[str, dict[str, Any]]:
         """Per parameter: the effective per-element learning rate and corrections.

@@ -115,6 +115,8 @@ class Adamax(Optimizer):
     ICLR 2015, arXiv:1412.6980.
     """
 
+    fused_kernel = "adamlab.optim.kernels.adamax:adamax_group_step"
+
     def __init__(
         self,
         params: Iterable[Any],
@@ -173,22 +175,6 @@ class Adamax(Optimizer):
             maximize=group["maximize"],
             bias_correction1=1.0 - state["beta1_product"],
         )
-
-    def _fused_step(
-        self,
-        group: dict,
-        flat_param: NDArray,
-        flat_grad: NDArray,
-        flat_state: dict[str, NDArray],
-        states: list[dict],
-    ) -> bool:
-        # The numba kernel, bit-identical to adamax_update; imported on first use.
-        # A subclass with its own _update takes the reference path instead.
-        if type(self)._update is not Adamax._update:
-            return False
-        from adamlab.optim.kernels.adamax import adamax_group_step
-
-        return adamax_group_step(group, flat_param, flat_grad, flat_state, states)
 
     def diagnostics(self) -> dict[str, dict[str, Any]]:
         """Per parameter: ``effective_lr = (lr / bc1) / u``, in float64.

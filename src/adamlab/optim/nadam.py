@@ -149,6 +149,8 @@ class NAdam(Optimizer):
     T. Dozat, "Incorporating Nesterov Momentum into Adam", ICLR 2016 workshop.
     """
 
+    fused_kernel = "adamlab.optim.kernels.nadam:nadam_group_step"
+
     def __init__(
         self,
         params: Iterable[Any],
@@ -222,22 +224,6 @@ class NAdam(Optimizer):
             mu_product=state["mu_product"],
             bias_correction2=1.0 - beta2**t,
         )
-
-    def _fused_step(
-        self,
-        group: dict,
-        flat_param: NDArray,
-        flat_grad: NDArray,
-        flat_state: dict[str, NDArray],
-        states: list[dict],
-    ) -> bool:
-        # The numba kernel, bit-identical to nadam_update; imported on first use.
-        # A subclass with its own _update takes the reference path instead.
-        if type(self)._update is not NAdam._update:
-            return False
-        from adamlab.optim.kernels.nadam import nadam_group_step
-
-        return nadam_group_step(group, flat_param, flat_grad, flat_state, states)
 
     def diagnostics(self) -> dict[str, dict[str, Any]]:
         """Per parameter: the effective per-element learning rate and momentum.

@@ -19,6 +19,8 @@ Subclasses supply the algorithm: which state arrays each parameter needs
 
 from __future__ import annotations
 
+import functools
+import importlib
 import math
 from collections.abc import Iterable, Sequence
 from operator import is_, itemgetter
@@ -79,6 +81,18 @@ def _split_named(items: Iterable[Any], where: str) -> tuple[list[NDArray], list[
     return arrays, names
 
 
+@functools.cache
+def _fused_kernel(cls: type) -> Any:
+    """The kernel function a class's ``fused_kernel`` names, if it applies."""
+    owner = next((k for k in cls.__mro__ if "fused_kernel" in k.__dict__), None)
+    if owner is None or owner.fused_kernel is None:
+        return None
+    if cls._update is not owner._update:
+        return None
+    module, name = owner.fused_kernel.split(":")
+    return getattr(importlib.import_module(module), name)
+
+
 class Optimizer:
     """Base of every adamlab optimizer; see the module docstring for the contract.
 
@@ -101,6 +115,10 @@ class Optimizer:
         nothing changed), or ``"skip"`` (the step is skipped and counted in
         ``skipped_steps``; parameters, state and step counts stay untouched).
     """
+
+    #: ``"module:function"`` of the fused kernel reproducing this class's
+    #: ``_update`` on a flat group (see :meth:`_fused_step`); None for none.
+    fused_kernel: str | None = None
 
     def __init__(
         self,
@@ -305,10 +323,18 @@ class Optimizer:
         count (``states[0]["step"]``, not yet advanced). ``flat_state`` maps each
         state key to its flat buffer, element for element with ``flat_param``.
         An implementation must advance every ``state["step"]`` (and its other
-        per-parameter scalars) exactly as the general path would. The base
-        class has no kernel and declines.
+        per-parameter scalars) exactly as the general path would.
+
+        The base implementation calls the kernel named by the class attribute
+        ``fused_kernel`` (``"module:function"``, imported on first use), or
+        declines when there is none, or when a subclass overrides ``_update``
+        of the class that named the kernel (the kernel reproduces that
+        ``_update`` only).
         """
-        return False
+        kernel = _fused_kernel(type(self))
+        if kernel is None:
+            return False
+        return kernel(group, flat_param, flat_grad, flat_state, states)
 
     # -------------------------------------------------------------- stepping
 

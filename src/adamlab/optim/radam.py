@@ -173,6 +173,8 @@ class RAdam(Optimizer):
     of the Adaptive Learning Rate and Beyond", ICLR 2020, arXiv:1908.03265.
     """
 
+    fused_kernel = "adamlab.optim.kernels.radam:radam_group_step"
+
     def __init__(
         self,
         params: Iterable[Any],
@@ -248,22 +250,6 @@ class RAdam(Optimizer):
             bias_correction1=1.0 - state["beta1_product"],
             bias_correction2=1.0 - beta2**t,
         )
-
-    def _fused_step(
-        self,
-        group: dict,
-        flat_param: NDArray,
-        flat_grad: NDArray,
-        flat_state: dict[str, NDArray],
-        states: list[dict],
-    ) -> bool:
-        # The numba kernel, bit-identical to radam_update; imported on first use.
-        # A subclass with its own _update takes the reference path instead.
-        if type(self)._update is not RAdam._update:
-            return False
-        from adamlab.optim.kernels.radam import radam_group_step
-
-        return radam_group_step(group, flat_param, flat_grad, flat_state, states)
 
     def diagnostics(self) -> dict[str, dict[str, Any]]:
         """Per parameter: the effective per-element learning rate and ``rho_t``.
