@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from adamlab.optim.functional import apply_weight_decay, working_arrays, write_back
 from adamlab.optim.optimizer import Optimizer
 from adamlab.optim.validation import (
     check_betas,
@@ -88,17 +89,11 @@ def adabound_update(
     """
     dtype = exp_avg.dtype
     cast = dtype.type
-    work = param if param.dtype == dtype else param.astype(dtype)
-    g = grad.astype(dtype, copy=True)
-    if maximize:
-        np.negative(g, out=g)
+    work, g = working_arrays(param, grad, dtype, maximize)
 
     # Weight decay: decoupled shrinks by the schedule multiplier, L2 adds to g.
-    if weight_decay != 0.0:
-        if decoupled_weight_decay:
-            work *= cast(1.0 - weight_decay * (lr / initial_lr))
-        else:
-            g += cast(weight_decay) * work
+    shrink = 1.0 - weight_decay * (lr / initial_lr) if decoupled_weight_decay else None
+    apply_weight_decay(work, g, weight_decay, shrink)
 
     # Moments: m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2.
     exp_avg *= cast(beta1)
@@ -132,8 +127,7 @@ def adabound_update(
     # Apply: param -= rate * m.
     rate *= exp_avg
     work -= rate
-    if work is not param:
-        param[...] = work
+    write_back(param, work)
 
 
 class AdaBound(Optimizer):

@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from adamlab.optim.functional import apply_weight_decay, working_arrays, write_back
 from adamlab.optim.optimizer import Optimizer
 from adamlab.optim.validation import (
-    check_betas,
+    check_adam_family,
     check_bool,
     check_choice,
     check_nonnegative,
@@ -69,18 +70,12 @@ def adam_update(
     """
     dtype = exp_avg.dtype
     cast = dtype.type
-    work = param if param.dtype == dtype else param.astype(dtype)
-    g = grad.astype(dtype, copy=True)
-    if maximize:
-        np.negative(g, out=g)
+    work, g = working_arrays(param, grad, dtype, maximize)
 
     # Weight decay: decoupled shrinks the parameter, L2 adds to the gradient.
-    if weight_decay != 0.0:
-        if decoupled_weight_decay:
-            rate = lr if decay_lr is None else decay_lr
-            work *= cast(1.0 - rate * weight_decay)
-        else:
-            g += cast(weight_decay) * work
+    rate = lr if decay_lr is None else decay_lr
+    shrink = 1.0 - rate * weight_decay if decoupled_weight_decay else None
+    apply_weight_decay(work, g, weight_decay, shrink)
 
     # Moments: m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2.
     exp_avg *= cast(beta1)
@@ -121,8 +116,7 @@ def adam_update(
     np.divide(exp_avg, denom, out=denom)
     denom *= cast(step_size)
     work -= denom
-    if work is not param:
-        param[...] = work
+    write_back(param, work)
 
 
 #: The convention switches of :class:`Adam` and their defaults (torch's).
@@ -307,14 +301,8 @@ class Adam(Optimizer):
         )
 
     def _validate_group(self, group: dict) -> None:
-        group["lr"] = check_nonnegative("lr", group["lr"])
-        group["initial_lr"] = check_nonnegative("initial_lr", group["initial_lr"])
-        group["betas"] = check_betas(group["betas"])
-        group["eps"] = check_nonnegative("eps", group["eps"])
-        group["weight_decay"] = check_nonnegative("weight_decay", group["weight_decay"])
+        check_adam_family(group)
         check_bool("amsgrad", group["amsgrad"])
-        check_bool("maximize", group["maximize"])
-        check_bool("decoupled_weight_decay", group["decoupled_weight_decay"])
         check_conventions(group)
 
     def _state_shapes(self, param: NDArray, group: dict) -> dict[str, tuple]:

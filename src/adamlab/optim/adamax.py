@@ -14,8 +14,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from adamlab.optim.functional import apply_weight_decay, working_arrays, write_back
 from adamlab.optim.optimizer import Optimizer
-from adamlab.optim.validation import check_betas, check_bool, check_nonnegative
+from adamlab.optim.validation import (
+    check_adam_family,
+)
 
 
 def adamax_update(
@@ -50,14 +53,10 @@ def adamax_update(
     """
     dtype = exp_avg.dtype
     cast = dtype.type
-    work = param if param.dtype == dtype else param.astype(dtype)
-    g = grad.astype(dtype, copy=True)
-    if maximize:
-        np.negative(g, out=g)
+    work, g = working_arrays(param, grad, dtype, maximize)
 
     # L2 weight decay adds to the gradient.
-    if weight_decay != 0.0:
-        g += cast(weight_decay) * work
+    apply_weight_decay(work, g, weight_decay, None)
 
     # Moments: m = beta1 m + (1 - beta1) g;  u = max(beta2 u, |g| + eps).
     exp_avg *= cast(beta1)
@@ -71,8 +70,7 @@ def adamax_update(
     np.divide(exp_avg, exp_inf, out=g)
     g *= cast(lr / bias_correction1)
     work -= g
-    if work is not param:
-        param[...] = work
+    write_back(param, work)
 
 
 class Adamax(Optimizer):
@@ -146,12 +144,7 @@ class Adamax(Optimizer):
         )
 
     def _validate_group(self, group: dict) -> None:
-        group["lr"] = check_nonnegative("lr", group["lr"])
-        group["initial_lr"] = check_nonnegative("initial_lr", group["initial_lr"])
-        group["betas"] = check_betas(group["betas"])
-        group["eps"] = check_nonnegative("eps", group["eps"])
-        group["weight_decay"] = check_nonnegative("weight_decay", group["weight_decay"])
-        check_bool("maximize", group["maximize"])
+        check_adam_family(group)
 
     def _state_shapes(self, param: NDArray, group: dict) -> dict[str, tuple]:
         return {"exp_avg": param.shape, "exp_inf": param.shape}

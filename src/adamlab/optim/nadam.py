@@ -14,8 +14,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from adamlab.optim.functional import apply_weight_decay, working_arrays, write_back
 from adamlab.optim.optimizer import Optimizer
-from adamlab.optim.validation import check_betas, check_bool, check_nonnegative
+from adamlab.optim.validation import (
+    check_adam_family,
+    check_nonnegative,
+)
 
 
 def nadam_momentum(beta1: float, momentum_decay: float, step: int) -> float:
@@ -62,17 +66,11 @@ def nadam_update(
     """
     dtype = exp_avg.dtype
     cast = dtype.type
-    work = param if param.dtype == dtype else param.astype(dtype)
-    g = grad.astype(dtype, copy=True)
-    if maximize:
-        np.negative(g, out=g)
+    work, g = working_arrays(param, grad, dtype, maximize)
 
     # Weight decay: decoupled shrinks the parameter, L2 adds to the gradient.
-    if weight_decay != 0.0:
-        if decoupled_weight_decay:
-            work *= cast(1.0 - lr * weight_decay)
-        else:
-            g += cast(weight_decay) * work
+    shrink = 1.0 - lr * weight_decay if decoupled_weight_decay else None
+    apply_weight_decay(work, g, weight_decay, shrink)
 
     # Moments: m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2.
     exp_avg *= cast(beta1)
@@ -96,8 +94,7 @@ def nadam_update(
     np.divide(exp_avg, denom, out=tmp)
     tmp *= cast(lr * mu_next / (1.0 - mu_product * mu_next))
     work -= tmp
-    if work is not param:
-        param[...] = work
+    write_back(param, work)
 
 
 class NAdam(Optimizer):
@@ -184,16 +181,10 @@ class NAdam(Optimizer):
         )
 
     def _validate_group(self, group: dict) -> None:
-        group["lr"] = check_nonnegative("lr", group["lr"])
-        group["initial_lr"] = check_nonnegative("initial_lr", group["initial_lr"])
-        group["betas"] = check_betas(group["betas"])
-        group["eps"] = check_nonnegative("eps", group["eps"])
-        group["weight_decay"] = check_nonnegative("weight_decay", group["weight_decay"])
+        check_adam_family(group)
         group["momentum_decay"] = check_nonnegative(
             "momentum_decay", group["momentum_decay"]
         )
-        check_bool("maximize", group["maximize"])
-        check_bool("decoupled_weight_decay", group["decoupled_weight_decay"])
 
     def _state_shapes(self, param: NDArray, group: dict) -> dict[str, tuple]:
         return {"exp_avg": param.shape, "exp_avg_sq": param.shape}

@@ -16,11 +16,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from adamlab.optim.functional import apply_weight_decay, working_arrays, write_back
 from adamlab.optim.optimizer import Optimizer
 from adamlab.optim.validation import (
-    check_betas,
-    check_bool,
-    check_nonnegative,
+    check_adam_family,
     check_real,
 )
 
@@ -87,17 +86,11 @@ def radam_update(
     """
     dtype = exp_avg.dtype
     cast = dtype.type
-    work = param if param.dtype == dtype else param.astype(dtype)
-    g = grad.astype(dtype, copy=True)
-    if maximize:
-        np.negative(g, out=g)
+    work, g = working_arrays(param, grad, dtype, maximize)
 
     # Weight decay: decoupled shrinks the parameter, L2 adds to the gradient.
-    if weight_decay != 0.0:
-        if decoupled_weight_decay:
-            work *= cast(1.0 - lr * weight_decay)
-        else:
-            g += cast(weight_decay) * work
+    shrink = 1.0 - lr * weight_decay if decoupled_weight_decay else None
+    apply_weight_decay(work, g, weight_decay, shrink)
 
     # Moments: m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2.
     exp_avg *= cast(beta1)
@@ -116,8 +109,7 @@ def radam_update(
         np.divide(exp_avg, g, out=g)
         g *= cast(lr * rectification * math.sqrt(bias_correction2) / bias_correction1)
     work -= g
-    if work is not param:
-        param[...] = work
+    write_back(param, work)
 
 
 class RAdam(Optimizer):
@@ -208,11 +200,7 @@ class RAdam(Optimizer):
         )
 
     def _validate_group(self, group: dict) -> None:
-        group["lr"] = check_nonnegative("lr", group["lr"])
-        group["initial_lr"] = check_nonnegative("initial_lr", group["initial_lr"])
-        group["betas"] = check_betas(group["betas"])
-        group["eps"] = check_nonnegative("eps", group["eps"])
-        group["weight_decay"] = check_nonnegative("weight_decay", group["weight_decay"])
+        check_adam_family(group)
         threshold = check_real("rectify_threshold", group["rectify_threshold"])
         if not threshold >= 4.0:
             raise ValueError(
@@ -220,8 +208,6 @@ class RAdam(Optimizer):
                 f"rho_t > 4; the paper uses 4, torch 5), got {threshold!r}"
             )
         group["rectify_threshold"] = threshold
-        check_bool("maximize", group["maximize"])
-        check_bool("decoupled_weight_decay", group["decoupled_weight_decay"])
 
     def _state_shapes(self, param: NDArray, group: dict) -> dict[str, tuple]:
         return {"exp_avg": param.shape, "exp_avg_sq": param.shape}

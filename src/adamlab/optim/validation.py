@@ -66,3 +66,15 @@ def check_bool(name: str, value: object) -> bool:
     if not isinstance(value, bool):
         raise TypeError(f"{name} must be True or False, got {value!r}")
     return value
+
+
+def check_adam_family(group: dict) -> None:
+    """Check and normalise, in place, what the Adam family shares: ``lr``,
+    ``initial_lr``, ``betas``, ``eps``, ``weight_decay``, ``maximize`` and, where
+    the group has it, ``decoupled_weight_decay``."""
+    for name in ("lr", "initial_lr", "eps", "weight_decay"):
+        group[name] = check_nonnegative(name, group[name])
+    group["betas"] = check_betas(group["betas"])
+    check_bool("maximize", group["maximize"])
+    if "decoupled_weight_decay" in group:
+        check_bool("decoupled_weight_decay", group["decoupled_weight_decay"])
