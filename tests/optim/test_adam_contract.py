@@ -213,7 +213,7 @@ def test_load_refuses_mismatch_naming_both_sides():
     other = optim.Adam([np.zeros(4)])
     with pytest.raises(ValueError, match=r"expected shape \(4,\).*has shape \(3,\)"):
         other.load_state_dict(opt.state_dict())
-    ams = optim.AMSGrad([np.zeros(3)])
+    ams = optim.Adam([np.zeros(3)], amsgrad=True)
     with pytest.raises(ValueError, match="expected keys"):
         ams.load_state_dict(opt.state_dict())
 
@@ -280,3 +280,16 @@ def test_many_packed_parameters_pass_the_overlap_check():
     views = [buf[i * 20 : (i + 1) * 20].reshape(4, 5) for i in range(500)]
     opt = optim.Adam(views)
     assert len(opt.param_groups[0]["params"]) == 500
+
+
+def test_state_dict_of_another_class_is_refused():
+    adam = optim.Adam([np.zeros(2)])
+    adamw = optim.AdamW([np.zeros(2)])
+    with pytest.raises(
+        ValueError, match="state_dict is of Adam, this optimizer is AdamW"
+    ):
+        adamw.load_state_dict(adam.state_dict())
+    # Written by hand, without the class name: accepted.
+    state = adam.state_dict()
+    del state["optimizer"]
+    optim.Adam([np.zeros(2)]).load_state_dict(state)

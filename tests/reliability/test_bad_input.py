@@ -165,9 +165,12 @@ def test_state_dict_mismatch_is_named():
     b = make_optimizer("adam", [np.zeros(4)])
     with pytest.raises(ValueError, match=r"expected shape \(4,\) .*has shape \(3,\)"):
         b.load_state_dict(a.state_dict())
-    c = make_optimizer("amsgrad", [np.zeros(3)])
+    c = make_optimizer("adam", [np.zeros(3)], amsgrad=True)
     with pytest.raises(ValueError, match="max_exp_avg_sq"):
         c.load_state_dict(a.state_dict())
+    d = make_optimizer("amsgrad", [np.zeros(3)])
+    with pytest.raises(ValueError, match="state_dict is of Adam, this optimizer is"):
+        d.load_state_dict(a.state_dict())
 
 
 def test_trainer_and_model_file_bad_input(tmp_path):

@@ -522,7 +522,12 @@ class Optimizer:
     # ---------------------------------------------------------------- saving
 
     def state_dict(self) -> dict[str, Any]:
-        """A copy of the optimizer's state: arrays, numbers and strings only."""
+        """A copy of the optimizer's state: arrays, numbers and strings only.
+
+        ``{"optimizer": class name, "state": {index: {...}}, "param_groups":
+        [...], "schedules": [...], "counters": {...}}``; a state_dict without
+        ``"optimizer"`` (written by hand) is accepted by any class.
+        """
         state = {
             i: {
                 k: (v.copy() if isinstance(v, np.ndarray) else v)
@@ -542,6 +547,7 @@ class Optimizer:
         for schedule in self.schedules:
             schedules.append(schedule.state_dict())
         return {
+            "optimizer": type(self).__name__,
             "state": state,
             "param_groups": groups,
             "schedules": schedules,
@@ -563,6 +569,12 @@ class Optimizer:
         ):
             raise ValueError(
                 "state_dict must be a dict with 'state' and 'param_groups' keys"
+            )
+        saved_class = state_dict.get("optimizer", type(self).__name__)
+        if saved_class != type(self).__name__:
+            raise ValueError(
+                f"state_dict is of {saved_class}, this optimizer is "
+                f"{type(self).__name__}; load it into a {saved_class}"
             )
         groups = state_dict["param_groups"]
         if len(groups) != len(self.param_groups):
