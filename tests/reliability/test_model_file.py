@@ -95,3 +95,38 @@ def test_checkpoint_is_not_a_model(tmp_path, cli):
     status, _, err = cli("evaluate", tmp_path / "c.npz")
     assert status == 2
     assert "is a checkpoint file, expected a model file" in err
+
+
+def test_model_file_predicts_from_raw_units(tmp_path):
+    from adamlab.train import RunConfig, build, read_model_file, save_model
+
+    for config in (
+        RunConfig(task="breast-cancer", hidden=(8,), epochs=2),
+        RunConfig(task="sunspots", model="gru", hidden=(4,), epochs=2),
+    ):
+        trainer = build(config)
+        result = trainer.fit()
+        path = tmp_path / f"{config.task}.npz"
+        save_model(
+            path,
+            trainer.model,
+            params=trainer.best_params,
+            config=config,
+            data=trainer.data,
+            metrics=result,
+            best_epoch=result["best_epoch"],
+        )
+        saved = read_model_file(path)
+        data = trainer.data
+        trainer.model.param_buffer[...] = trainer.best_params
+        if data.kind == "binary":
+            # Undo the standardization by hand: raw = scaled * scale + mean.
+            raw = data.X_test * data.feature_scale + data.feature_mean
+            expected = (trainer.model.predict(data.X_test)[:, 0] > 0).astype(int)
+            labels = saved.predict(raw)
+            names = np.asarray(data.class_names)
+            np.testing.assert_array_equal(labels, names[expected])
+        else:
+            raw = data.X_test[..., 0] * data.target_scale + data.target_mean
+            expected = data.to_original_units(trainer.model.predict(data.X_test))
+            np.testing.assert_allclose(saved.predict(raw), expected, rtol=1e-10)

@@ -6,17 +6,13 @@ parameter name, the run's options (:class:`adamlab.train.RunConfig` as a dict,
 from which the same data split is rebuilt), the task's shape (kind, features,
 outputs, class names) and the test metrics training reported.
 
->>> from adamlab.train import load_model  # doctest: +SKIP
->>> model = load_model("digits.npz")  # doctest: +SKIP
->>> logits = model.predict(X)  # doctest: +SKIP
+>>> from adamlab.train import read_model_file  # doctest: +SKIP
+>>> labels = read_model_file("digits.npz").predict(raw_rows)  # doctest: +SKIP
 
-Limitations
------------
-Inputs to ``predict`` must be prepared as training prepared them (tables
-standardized with the training split's mean and scale, series windowed and
-scaled); the file stores the table scaling (``feature_mean``,
-``feature_scale``) and the series scaling (``target_mean``,
-``target_scale``) but applying them is the caller's job.
+:meth:`ModelFile.predict` takes inputs in the data's own units and applies
+the stored scaling (``feature_mean``/``feature_scale`` for tables,
+``target_mean``/``target_scale`` for series); ``load_model(path).predict``
+is the bare network, on inputs prepared as training prepared them.
 """
 
 from __future__ import annotations
@@ -43,6 +39,35 @@ class ModelFile:
     task: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
     best_epoch: int | None = None
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predictions for inputs in the data's own units.
+
+        Tables: rows of raw features, standardized here with the training
+        split's statistics; returns class labels (``class_names`` when the
+        file has them, else class indices). Series: windows of raw past values,
+        shape ``(n, window)``, scaled here; returns forecasts in the series'
+        units, shape ``(n, horizon)``.
+        """
+        X = np.asarray(X, dtype=np.float64)
+        task = self.task
+        dtype = self.model.dtype
+        if task.get("kind") == "regression":
+            mean, scale = task["target_mean"], task["target_scale"]
+            inputs = (X - mean) / scale
+            model_kind = (self.config or {}).get("model", "mlp")
+            if model_kind != "mlp" and inputs.ndim == 2:
+                inputs = inputs[..., None]  # (n, window, 1) for recurrent cells
+            return self.model.predict(inputs.astype(dtype)) * scale + mean
+        if task.get("feature_mean") is not None:
+            X = (X - task["feature_mean"]) / task["feature_scale"]
+        out = self.model.predict(X.astype(dtype))
+        if task.get("kind") == "binary":
+            index = (out[:, 0] > 0).astype(np.int64)
+        else:
+            index = np.argmax(out, axis=1)
+        names = task.get("class_names") or []
+        return np.asarray(names)[index] if len(names) else index
 
 
 def task_info(data: Any) -> dict[str, Any]:
