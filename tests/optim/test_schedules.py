@@ -292,3 +292,17 @@ def test_spec_parser():
         S.schedule_from_spec("step:3")
     with pytest.raises(ValueError, match="gamma must be in"):
         S.schedule_from_spec("step:step_size=3,gamma=2")
+
+
+def test_spec_lists_in_parentheses_and_momentum_kind_errors():
+    from adamlab.optim.schedules import momentum_schedule_from_spec, schedule_from_spec
+
+    bracket = schedule_from_spec("multistep:milestones=[30,60]")
+    paren = schedule_from_spec("multistep:milestones=(30,60)")
+    assert paren.state_dict() == bracket.state_dict()
+    with pytest.raises(
+        ValueError,
+        match=r"unknown momentum schedule kind 'nope'.*"
+        r"cyclic, decay",
+    ):
+        momentum_schedule_from_spec("nope")

@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from adamlab.optim.functional import apply_weight_decay, working_arrays, write_back
+from adamlab.optim.layout import flat_view
 from adamlab.optim.optimizer import Optimizer
 from adamlab.optim.validation import (
     check_adam_family,
@@ -348,6 +349,8 @@ class Adam(Optimizer):
         out: dict[str, dict[str, Any]] = {}
         for group in self.param_groups:
             beta2 = group["betas"][1]
+            if self._flat_diagnostics(group, out):
+                continue
             for i in group["params"]:
                 state = self.state[i]
                 t = state["step"]
@@ -367,6 +370,44 @@ class Adam(Optimizer):
                     "bias_correction2": bc2,
                 }
         return out
+
+    def _flat_diagnostics(self, group: dict, out: dict[str, dict[str, Any]]) -> bool:
+        """:meth:`diagnostics` of ``group`` computed once over the flat buffer
+        its second moments tile, handed out as per-parameter views; False (and
+        nothing added) if they tile none or the parameters' steps differ."""
+        indices = group["params"]
+        if not indices:
+            return False
+        states = [self.state[i] for i in indices]
+        first = states[0]
+        t = first["step"]
+        product = first["beta1_product"]
+        for state in states:
+            if state["step"] != t or state["beta1_product"] != product:
+                return False
+        seconds = [state.get("max_exp_avg_sq", state["exp_avg_sq"]) for state in states]
+        flat = flat_view(seconds)
+        if flat is None or flat.size != sum(s.size for s in seconds):
+            return False
+        bc1 = 1.0 - product
+        bc2 = 1.0 - group["betas"][1] ** t
+        if t == 0:
+            effective = np.zeros_like(flat)
+        else:
+            denom = np.sqrt(flat) / math.sqrt(bc2) + group["eps"]
+            with np.errstate(divide="ignore"):
+                effective = (group["lr"] / bc1) / denom
+        start = 0
+        for i, second in zip(indices, seconds):
+            stop = start + second.size
+            out[self._names[i]] = {
+                "step": t,
+                "effective_lr": effective[start:stop].reshape(second.shape),
+                "bias_correction1": bc1,
+                "bias_correction2": bc2,
+            }
+            start = stop
+        return True
 
 
 class AdamW(Adam):

@@ -272,8 +272,10 @@ def build_optimizer(config: RunConfig, model: Any, steps_per_epoch: int = 1) -> 
     hyperparameters = dict(config.hyperparameters)
     momentum = None
     if config.momentum_schedule is not None:
+        total = config.epochs * steps_per_epoch if config.epochs else None
         momentum = momentum_schedule_from_spec(
-            config.momentum_schedule, defaults={"steps_per_epoch": steps_per_epoch}
+            config.momentum_schedule,
+            defaults={"steps_per_epoch": steps_per_epoch, "total_steps": total},
         )
         if config.optimizer == "adaptive-adam":
             hyperparameters["momentum_schedule"] = momentum

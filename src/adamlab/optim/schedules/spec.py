@@ -2,10 +2,11 @@
 
 ``schedule_from_spec("cosine:warmup_steps=500,min_lr=1e-5",
 defaults={"total_steps": 10000})`` builds :class:`Cosine`. Values are read as
-integers, floats, ``true``/``false``, lists in brackets (``milestones=[30,60]``)
-or plain words. ``defaults`` fills parameters the spec leaves out, where the
-kind takes them (the CLI passes ``total_steps`` and ``steps_per_epoch``). Kind
-names accept ``-`` for ``_``. Errors list the valid kinds, or the kind's keys.
+integers, floats, ``true``/``false``, lists in brackets or parentheses
+(``milestones=[30,60]``; compare's overrides write tuples in parentheses) or
+plain words. ``defaults`` fills parameters the spec leaves out, where the kind
+takes them (the CLI passes ``total_steps`` and ``steps_per_epoch``). Kind names
+accept ``-`` for ``_``. Errors list the valid kinds, or the kind's keys.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ MOMENTUM_KINDS: dict[str, tuple[str, dict[str, Any]]] = {
 
 def _parse_value(text: str) -> Any:
     text = text.strip()
-    if text.startswith("[") and text.endswith("]"):
+    if text[:1] + text[-1:] in ("[]", "()"):
         inner = text[1:-1].strip()
         return [_parse_value(t) for t in inner.split(",")] if inner else []
     low = text.lower()
@@ -49,12 +50,12 @@ def _parse_value(text: str) -> Any:
 
 
 def _split_items(text: str) -> list[str]:
-    """Split on commas outside brackets."""
+    """Split on commas outside brackets and parentheses."""
     items, depth, current = [], 0, []
     for ch in text:
-        if ch == "[":
+        if ch in "[(":
             depth += 1
-        elif ch == "]":
+        elif ch in "])":
             depth -= 1
         if ch == "," and depth == 0:
             items.append("".join(current))
@@ -142,4 +143,10 @@ def momentum_schedule_from_spec(
     if kind in MOMENTUM_KINDS:
         kind, preset = MOMENTUM_KINDS[kind]
         options = {**preset, **options}
+    elif kind not in KINDS and ALIASES.get(kind) not in KINDS:
+        names = sorted({*MOMENTUM_KINDS, *(k for k in KINDS if k != "sequential")})
+        raise ValueError(
+            f"unknown momentum schedule kind {kind!r} in {spec!r}; valid kinds: "
+            f"{', '.join(names)}"
+        )
     return _build(kind, options, defaults, spec)
