@@ -236,3 +236,75 @@ def test_pooled_quantiles_use_the_strided_sample_of_the_concatenation():
     assert record["odd_p50/a"] == pytest.approx(np.median(a), rel=1e-12)
     assert record["odd_mean/b"] == pytest.approx(signals["b"].mean(), rel=1e-12)
     assert "odd_mean/c" not in record
+
+
+@pytest.mark.parametrize("quantiles", [(0.1, 0.5, 0.9), (0.75, 0.05, 0.5, 0.3)])
+def test_signals_tiling_one_buffer_match_strided_numpy_quantiles(quantiles):
+    # Signals that are consecutive views of one buffer take the one-kernel
+    # path; each summary must match np.quantile of the same strided sample.
+    sizes = {"w1": 2600, "b1": 40, "w2": 700, "b2": 3}
+    rng = np.random.default_rng(11)
+    buffer = np.round(rng.lognormal(size=sum(sizes.values())), 1)  # many ties
+    buffer[100:400] = buffer.max()
+    views, start = {}, 0
+    for name, n in sizes.items():
+        views[name] = buffer[start : start + n]
+        start += n
+    nan_buffer = buffer.copy()
+    nan_buffer[2700] = np.nan  # inside w2
+
+    class Signals(Adam):
+        def diagnostics(self):
+            out = super().diagnostics()
+            nan_views = np.split(nan_buffer, np.cumsum(list(sizes.values()))[:-1])
+            for (name, view), nan_view in zip(views.items(), nan_views):
+                out[name]["sig"] = view
+                out[name]["bad"] = nan_view
+            return out
+
+    params = [(name, np.ones(n)) for name, n in sizes.items()]
+    opt = Signals(params, lr=1e-3)
+    sample = 256
+    tracker = Tracker.watch(opt, every=1, quantiles=quantiles, quantile_sample=sample)
+    tracker.step([np.ones(n) for n in sizes.values()])
+    record = tracker.records[0]
+    labels = [f"p{round(q * 100):02d}" for q in quantiles]
+
+    def expect(array, suffix):
+        stride = -(-array.size // sample) if array.size > sample else 1
+        values = np.quantile(array[::stride], quantiles)
+        assert record[f"sig_mean{suffix}"] == pytest.approx(array.mean(), rel=1e-12)
+        for label, value in zip(labels, values):
+            assert record[f"sig_{label}{suffix}"] == pytest.approx(value, rel=1e-12)
+
+    for name, view in views.items():
+        expect(view, f"/{name}")
+    expect(buffer, "")
+    assert all(math.isnan(record[f"bad_{label}"]) for label in labels)
+    assert all(math.isnan(record[f"bad_{label}/w2"]) for label in labels)
+    assert math.isnan(record["bad_mean/w2"]) and math.isnan(record["bad_mean"])
+    stride = -(-2600 // sample)
+    w1 = np.quantile(nan_buffer[:2600][::stride], quantiles)
+    for label, value in zip(labels, w1):
+        assert record[f"bad_{label}/w1"] == pytest.approx(value, rel=1e-12)
+
+
+def test_adam_diagnostics_views_match_per_parameter_formula():
+    # The flat computation of effective_lr equals the per-parameter formula.
+    params, grad_seq = make_problem(3)
+    lr, b1, b2, eps = 3e-3, 0.85, 0.98, 1e-6
+    opt = Adam(params, lr=lr, betas=(b1, b2), eps=eps, amsgrad=True)
+    for grads in grad_seq[:4]:
+        opt.step(grads)
+    diagnostics = opt.diagnostics()
+    for index, (name, array) in enumerate(params):
+        state = opt.state[index]
+        v_max = state["max_exp_avg_sq"]
+        bc1, bc2 = 1 - b1**4, 1 - b2**4
+        expected = (lr / bc1) / (np.sqrt(v_max) / math.sqrt(bc2) + eps)
+        entry = diagnostics[name]
+        assert entry["step"] == 4
+        assert entry["effective_lr"].shape == array.shape
+        np.testing.assert_allclose(entry["effective_lr"], expected, rtol=1e-14)
+        assert entry["bias_correction1"] == pytest.approx(bc1, rel=1e-14)
+        assert entry["bias_correction2"] == pytest.approx(bc2, rel=1e-14)

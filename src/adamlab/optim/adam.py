@@ -387,16 +387,20 @@ class Adam(Optimizer):
                 return False
         seconds = [state.get("max_exp_avg_sq", state["exp_avg_sq"]) for state in states]
         flat = flat_view(seconds)
-        if flat is None or flat.size != sum(s.size for s in seconds):
+        if flat is None:
             return False
         bc1 = 1.0 - product
         bc2 = 1.0 - group["betas"][1] ** t
         if t == 0:
             effective = np.zeros_like(flat)
         else:
-            denom = np.sqrt(flat) / math.sqrt(bc2) + group["eps"]
+            # denom = sqrt(v) / sqrt(bc2) + eps; effective = (lr / bc1) / denom,
+            # in place (the same operations in the same order as per parameter).
+            effective = np.sqrt(flat)
+            effective /= math.sqrt(bc2)
+            effective += group["eps"]
             with np.errstate(divide="ignore"):
-                effective = (group["lr"] / bc1) / denom
+                np.divide(group["lr"] / bc1, effective, out=effective)
         start = 0
         for i, second in zip(indices, seconds):
             stop = start + second.size

@@ -29,7 +29,9 @@ The parameters are copied only before a recording step, so between recordings
 the tracker costs two integer comparisons per step. When the parameters tile one
 buffer (as every adamlab model's do), the copy is one copy of that buffer and
 the norms are one pass of a numba kernel over it (:mod:`adamlab.track.norms`,
-imported at the first recording). It never prints.
+imported at the first recording); likewise an array signal whose per-parameter
+arrays tile one buffer (as Adam's ``effective_lr`` does) is summarised, per
+parameter and pooled, by one kernel call. It never prints.
 """
 
 from __future__ import annotations
@@ -111,6 +113,45 @@ def _strided_sample(parts: list[NDArray], total: int, stride: int) -> NDArray:
     if not samples:  # pragma: no cover - total >= 1 gives one sample
         return np.empty(0)
     return np.concatenate(samples, dtype=np.float64)
+
+
+def _kernel(name: str) -> Any:
+    """Function ``name`` of :mod:`adamlab.track.norms` (imported at the first
+    call, as it compiles or loads numba kernels), or None without numba."""
+    try:
+        from adamlab.track import norms
+    except ImportError:  # pragma: no cover - numba is a dependency
+        return None
+    return getattr(norms, name)
+
+
+def _tiled_base(arrays: list[NDArray]) -> NDArray | None:
+    """The 1-D float array whose memory ``arrays`` (none empty) tile exactly,
+    in order, if they are all views of it; else None. (Leaner than
+    :func:`flat_view`, for arrays made fresh at each recording.)"""
+    base = arrays[0].base
+    if (
+        type(base) is not np.ndarray
+        or base.ndim != 1
+        or base.dtype.kind != "f"
+        or not base.flags.c_contiguous
+    ):
+        return None
+    dtype = base.dtype
+    expected = base.__array_interface__["data"][0]
+    for array in arrays:
+        if (
+            array.base is not base
+            or array.dtype != dtype
+            or not array.size
+            or not array.flags.c_contiguous
+            or array.__array_interface__["data"][0] != expected
+        ):
+            return None
+        expected += array.nbytes
+    if expected != base.__array_interface__["data"][0] + base.nbytes:
+        return None
+    return base
 
 
 def _ratio(numerator: float, denominator: float) -> float:
@@ -209,6 +250,14 @@ class Tracker(Callback):
         self._steps_seen = 0
         self._flat_cache: dict[str, tuple[tuple[NDArray, ...], NDArray | None]] = {}
         self._labels = [f"p{round(q * 100):02d}" for q in quantiles]
+        # For the kernel: the quantiles ascending, and the way back.
+        ascending = np.argsort(quantiles, kind="stable")
+        self._sorted_q = np.array(quantiles, dtype=np.float64)[ascending]
+        back = np.argsort(ascending, kind="stable")
+        self._q_back = None if (back == np.arange(len(back))).all() else back
+        self._key_cache: dict[tuple, Any] = {}
+        self._norm_keys: dict[str, tuple[str, ...]] = {}
+        self._summary_starts: dict[tuple[int, ...], NDArray] = {}
 
     # -------------------------------------------------- use without a trainer
 
@@ -324,11 +373,18 @@ class Tracker(Callback):
             g = nan if grad is None else np.sqrt(grad).tolist()
             p = np.sqrt(squares["param_norm"]).tolist()
             u = np.sqrt(squares["update_norm"]).tolist()
-            for i, name in enumerate(names):
-                record[f"grad_norm/{name}"] = g[i]
-                record[f"param_norm/{name}"] = p[i]
-                record[f"update_norm/{name}"] = u[i]
-                record[f"update_ratio/{name}"] = _ratio(u[i], p[i])
+            for name, gi, pi, ui in zip(names, g, p, u):
+                keys = self._norm_keys.get(name)
+                if keys is None:
+                    keys = self._norm_keys[name] = tuple(
+                        f"{key}/{name}"
+                        for key in ("grad_norm", "param_norm", "update_norm")
+                        + ("update_ratio",)
+                    )
+                record[keys[0]] = gi
+                record[keys[1]] = pi
+                record[keys[2]] = ui
+                record[keys[3]] = ui / pi if pi > 0 else math.nan
 
         self._add_diagnostics(record, optimizer.diagnostics(), names, params)
         return record
@@ -469,6 +525,53 @@ class Tracker(Callback):
             out[label] = a + (b - a) * fraction if b != a else a
         return out
 
+    def _names_for(self, key: str, name: str) -> tuple[str, ...]:
+        """Record keys of array signal ``key`` of parameter ``name`` (or of the
+        whole model, ``name`` None): mean, then the quantile labels (cached)."""
+        found = self._key_cache.get((key, name))
+        if found is None:
+            suffix = "" if name is None else f"/{name}"
+            found = tuple(f"{key}_{stat}{suffix}" for stat in ("mean", *self._labels))
+            self._key_cache[(key, name)] = found
+        return found
+
+    def _flat_summaries(
+        self,
+        record: dict[str, Any],
+        key: str,
+        names: list[str],
+        arrays: list[NDArray],
+    ) -> bool:
+        """Summaries of array signal ``key`` of every parameter and pooled, by
+        one kernel pass, if ``arrays`` tile one buffer; False (nothing added)
+        if not."""
+        flat = _tiled_base(arrays)
+        if flat is None:
+            return False
+        sizes = tuple(a.size for a in arrays)
+        summaries = _kernel("segment_summaries")
+        if summaries is None:  # pragma: no cover - numba is a dependency
+            return False
+        starts = self._summary_starts.get(sizes)
+        if starts is None:
+            starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
+            self._summary_starts[sizes] = starts
+        limit = 0 if self.quantile_sample is None else self.quantile_sample
+        means, quantiles = summaries(flat, starts, self._sorted_q, limit)
+        if self._q_back is not None:
+            quantiles = quantiles[:, self._q_back]
+        means = means.tolist()
+        rows = quantiles.tolist()
+        if self.per_parameter:
+            for name, mean, row in zip(names, means, rows):
+                labels = self._names_for(key, name)
+                record[labels[0]] = mean
+                record.update(zip(labels[1:], row))
+        labels = self._names_for(key, None)
+        record[labels[0]] = means[-1]
+        record.update(zip(labels[1:], rows[-1]))
+        return True
+
     def _add_diagnostics(
         self,
         record: dict[str, Any],
@@ -477,8 +580,9 @@ class Tracker(Callback):
         params: list[NDArray],
     ) -> None:
         per_parameter = self.per_parameter
-        pooled_arrays: dict[str, tuple[list[NDArray], list[float]]] = {}
+        arrays: dict[str, tuple[list[str], list[NDArray]]] = {}
         pooled_scalars: dict[str, list[tuple[float, int]]] = {}
+        scalar_keys = self._key_cache
         for name, param in zip(names, params):
             entry = diagnostics.get(name)
             if not entry:
@@ -486,32 +590,45 @@ class Tracker(Callback):
             for key, value in entry.items():
                 if key in SKIPPED_SIGNALS:
                     continue
-                if type(value) is np.ndarray and value.ndim:
+                kind = type(value)
+                if kind is float:
+                    number = value
+                elif kind is np.ndarray and value.ndim:
                     number = None
                 else:
                     number = _scalar(value)
                 if number is not None:
                     if per_parameter:
-                        record[f"{key}/{name}"] = number
+                        label = scalar_keys.get((key, name, None))
+                        if label is None:
+                            label = scalar_keys[(key, name, None)] = f"{key}/{name}"
+                        record[label] = number
                     pooled_scalars.setdefault(key, []).append(
                         (float(number), param.size)
                     )
                 elif isinstance(value, np.ndarray):
-                    flat = value.reshape(-1)
-                    mean = float(flat.mean(dtype=np.float64)) if flat.size else 0.0
-                    if per_parameter and flat.size:
-                        summary = self._pooled_summary([flat], [mean])
-                        for stat, x in summary.items():
-                            record[f"{key}_{stat}/{name}"] = x
-                    parts, means = pooled_arrays.setdefault(key, ([], []))
-                    parts.append(flat)
-                    means.append(mean)
+                    seen_names, seen = arrays.setdefault(key, ([], []))
+                    seen_names.append(name)
+                    seen.append(value)
         for key, pairs in pooled_scalars.items():
             weight = sum(size for _, size in pairs)
             if all(x == pairs[0][0] for x, _ in pairs):
                 record[key] = pairs[0][0]
             elif weight:
                 record[key] = sum(x * size for x, size in pairs) / weight
-        for key, (parts, means) in pooled_arrays.items():
+        for key, (seen_names, seen) in arrays.items():
+            if self._flat_summaries(record, key, seen_names, seen):
+                continue
+            parts = []
+            means = []
+            for name, value in zip(seen_names, seen):
+                flat = value.reshape(-1)
+                mean = float(flat.mean(dtype=np.float64)) if flat.size else 0.0
+                if per_parameter and flat.size:
+                    summary = self._pooled_summary([flat], [mean])
+                    for stat, x in summary.items():
+                        record[f"{key}_{stat}/{name}"] = x
+                parts.append(flat)
+                means.append(mean)
             for stat, x in self._pooled_summary(parts, means).items():
                 record[f"{key}_{stat}"] = x
