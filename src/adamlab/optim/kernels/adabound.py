@@ -22,6 +22,7 @@ from adamlab.optim.kernels.common import (
     PARALLEL_THRESHOLD,
     decay_mode,
     known_keys,
+    moments,
     parallel,
     serial,
     uniform,
@@ -36,24 +37,6 @@ KEYS = BASE_KEYS | {
     "variant",
     "decoupled_weight_decay",
 }
-
-
-@serial
-def _moments(gi, pi, mi, vi, coef, maximize, mode):
-    # Steps 1-2: sign, weight decay, first and second moments of one element.
-    if maximize:
-        gi = -gi
-    if mode == 1:
-        gi = gi + coef[4] * pi
-    elif mode == 2:
-        pi = pi * coef[4]
-    mi = mi * coef[0]
-    mi = mi + coef[1] * gi
-    sq = gi * gi
-    sq = sq * coef[3]
-    vi = vi * coef[2]
-    vi = vi + sq
-    return pi, mi, vi
 
 
 @serial
@@ -79,7 +62,7 @@ def _adabound_block(p, g, m, v, coef, maximize, mode, paper):
     # past the stores (coef might alias an array) and would block vectorization.
     eps, alpha, lower, upper, sqrt_t = coef[5], coef[6], coef[7], coef[8], coef[9]
     for i in range(p.size):
-        pi, mi, vi = _moments(g[i], p[i], m[i], v[i], coef, maximize, mode)
+        _, pi, mi, vi = moments(g[i], p[i], m[i], v[i], coef, maximize, mode)
         m[i] = mi
         v[i] = vi
         p[i] = _apply(pi, mi, vi, eps, alpha, lower, upper, sqrt_t, paper)
@@ -89,7 +72,7 @@ def _adabound_block(p, g, m, v, coef, maximize, mode, paper):
 def _amsbound_block(p, g, m, v, vmax, coef, maximize, mode, paper):
     eps, alpha, lower, upper, sqrt_t = coef[5], coef[6], coef[7], coef[8], coef[9]
     for i in range(p.size):
-        pi, mi, vi = _moments(g[i], p[i], m[i], v[i], coef, maximize, mode)
+        _, pi, mi, vi = moments(g[i], p[i], m[i], v[i], coef, maximize, mode)
         m[i] = mi
         v[i] = vi
         top = vmax[i]

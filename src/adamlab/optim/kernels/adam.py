@@ -28,6 +28,7 @@ from numpy.typing import NDArray
 from adamlab.optim.kernels.common import (
     BLOCK,
     PARALLEL_THRESHOLD,
+    moments,
     parallel,
     serial,
     write_scalars,
@@ -47,24 +48,6 @@ def _nan_maximum(a, b):
     if a >= b or a != a:
         return a
     return b
-
-
-@serial
-def _moments(gi, pi, mi, vi, coef, maximize, decay_mode):
-    # Steps 1-3: sign, weight decay, first and second moments of one element.
-    if maximize:
-        gi = -gi
-    if decay_mode == 1:
-        gi = gi + coef[4] * pi
-    elif decay_mode == 2:
-        pi = pi * coef[4]
-    mi = mi * coef[0]
-    mi = mi + coef[1] * gi
-    sq = gi * gi
-    sq = sq * coef[3]
-    vi = vi * coef[2]
-    vi = vi + sq
-    return pi, mi, vi
 
 
 @serial
@@ -89,7 +72,7 @@ def _apply(pi, mi, s, coef, ams_mode, denom_mode):
 def _adam_block(p, g, m, v, coef, maximize, decay_mode, denom_mode):
     # Without AMSGrad: no fourth array, so nothing aliases and LLVM vectorizes.
     for i in range(p.size):
-        pi, mi, vi = _moments(g[i], p[i], m[i], v[i], coef, maximize, decay_mode)
+        _, pi, mi, vi = moments(g[i], p[i], m[i], v[i], coef, maximize, decay_mode)
         m[i] = mi
         v[i] = vi
         p[i] = _apply(pi, mi, vi, coef, 0, denom_mode)
@@ -98,7 +81,7 @@ def _adam_block(p, g, m, v, coef, maximize, decay_mode, denom_mode):
 @serial
 def _amsgrad_block(p, g, m, v, vmax, coef, maximize, decay_mode, ams_mode, denom_mode):
     for i in range(p.size):
-        pi, mi, vi = _moments(g[i], p[i], m[i], v[i], coef, maximize, decay_mode)
+        _, pi, mi, vi = moments(g[i], p[i], m[i], v[i], coef, maximize, decay_mode)
         m[i] = mi
         v[i] = vi
         if ams_mode == 1:

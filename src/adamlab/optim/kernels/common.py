@@ -24,6 +24,32 @@ OPTIONS = {"cache": True, "error_model": "numpy", "fastmath": False}
 serial = numba.njit(**OPTIONS)
 parallel = numba.njit(parallel=True, **OPTIONS)
 
+
+@serial
+def moments(gi, pi, mi, vi, coef, maximize, decay_mode):  # pragma: no cover
+    """Sign, weight decay and both moments of one element, as the reference's
+    ``working_arrays``, ``apply_weight_decay`` and moment updates do them.
+
+    ``coef[:5]`` holds beta1, 1 - beta1, beta2, 1 - beta2 and the decay factor
+    (the L2 coefficient for ``decay_mode`` 1, the shrink factor for 2).
+    Returns the prepared gradient, the (possibly shrunk) parameter and the
+    new moments.
+    """
+    if maximize:
+        gi = -gi
+    if decay_mode == 1:
+        gi = gi + coef[4] * pi
+    elif decay_mode == 2:
+        pi = pi * coef[4]
+    mi = mi * coef[0]
+    mi = mi + coef[1] * gi
+    sq = gi * gi
+    sq = sq * coef[3]
+    vi = vi * coef[2]
+    vi = vi + sq
+    return gi, pi, mi, vi
+
+
 #: Group keys every element-wise optimizer shares.
 BASE_KEYS = frozenset(
     {"params", "param_names", "lr", "initial_lr", "betas", "eps", "weight_decay"}

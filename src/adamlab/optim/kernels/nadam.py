@@ -20,6 +20,7 @@ from adamlab.optim.kernels.common import (
     PARALLEL_THRESHOLD,
     decay_mode,
     known_keys,
+    moments,
     parallel,
     serial,
     uniform,
@@ -31,31 +32,13 @@ KEYS = BASE_KEYS | {"momentum_decay", "maximize", "decoupled_weight_decay"}
 
 @serial
 def _nadam_block(p, g, m, v, coef, maximize, mode):
-    beta1 = coef[0]
-    one_minus_beta1 = coef[1]
-    beta2 = coef[2]
-    one_minus_beta2 = coef[3]
-    decay = coef[4]
     bc2 = coef[5]
     eps = coef[6]
     grad_size = coef[7]
     momentum_size = coef[8]
     for i in range(p.size):
-        gi = g[i]
-        pi = p[i]
-        if maximize:
-            gi = -gi
-        if mode == 1:
-            gi = gi + decay * pi
-        elif mode == 2:
-            pi = pi * decay
-        mi = m[i] * beta1
-        mi = mi + one_minus_beta1 * gi
+        gi, pi, mi, vi = moments(g[i], p[i], m[i], v[i], coef, maximize, mode)
         m[i] = mi
-        sq = gi * gi
-        sq = sq * one_minus_beta2
-        vi = v[i] * beta2
-        vi = vi + sq
         v[i] = vi
         d = vi / bc2
         d = np.sqrt(d)

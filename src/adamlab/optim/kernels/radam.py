@@ -20,6 +20,7 @@ from adamlab.optim.kernels.common import (
     PARALLEL_THRESHOLD,
     decay_mode,
     known_keys,
+    moments,
     parallel,
     serial,
     uniform,
@@ -31,29 +32,11 @@ KEYS = BASE_KEYS | {"rectify_threshold", "maximize", "decoupled_weight_decay"}
 
 @serial
 def _radam_block(p, g, m, v, coef, maximize, mode, rectified):
-    beta1 = coef[0]
-    one_minus_beta1 = coef[1]
-    beta2 = coef[2]
-    one_minus_beta2 = coef[3]
-    decay = coef[4]
     eps = coef[5]
     step_size = coef[6]
     for i in range(p.size):
-        gi = g[i]
-        pi = p[i]
-        if maximize:
-            gi = -gi
-        if mode == 1:
-            gi = gi + decay * pi
-        elif mode == 2:
-            pi = pi * decay
-        mi = m[i] * beta1
-        mi = mi + one_minus_beta1 * gi
+        gi, pi, mi, vi = moments(g[i], p[i], m[i], v[i], coef, maximize, mode)
         m[i] = mi
-        sq = gi * gi
-        sq = sq * one_minus_beta2
-        vi = v[i] * beta2
-        vi = vi + sq
         v[i] = vi
         if rectified:
             d = np.sqrt(vi)
