@@ -63,6 +63,8 @@ CONTENDERS = ("adamlab", "numpy", "torch_foreach", "torch_fused", "floor")
 TINY_SHAPES = ((64, 16), (16,), (16, 10), (10,))
 
 LR = 1e-3
+#: The fewest interleaved rounds of a step case (see :func:`bench_steps`).
+STEP_MIN_ROUNDS = 11
 
 
 def _adamlab_optimizer(name: str, params: list[NDArray]) -> Any:
@@ -315,6 +317,11 @@ def bench_steps(
     (contender -> :func:`summarize`) and ``ratios`` (``adamlab_over_X`` for
     torch_fused, torch_foreach and floor; ``numpy_over_adamlab``, the speed-up
     over the textbook formulation).
+
+    Every case gets at least :data:`STEP_MIN_ROUNDS` rounds, however slow its
+    slowest contender (the textbook NumPy step at 5e7 takes about 0.4 s, so
+    the budget alone would give the minimum): on a shared machine the
+    quartiles of a few rounds span tens of percent.
     """
     if not (isinstance(budget_s, (int, float)) and 0 < budget_s < math.inf):
         raise ValueError(f"budget_s must be a finite number above 0, got {budget_s!r}")
@@ -333,7 +340,9 @@ def bench_steps(
             contenders, opt = _contenders(
                 name, case["shapes"], np.dtype(case["dtype"]), seed
             )
-            times = time_interleaved(contenders, budget_s=budget_s)
+            times = time_interleaved(
+                contenders, budget_s=budget_s, min_repeats=STEP_MIN_ROUNDS
+            )
             timings = {k: summarize(v) for k, v in times.items()}
             medians = {k: v["median_s"] for k, v in timings.items()}
             rows.append(
@@ -414,7 +423,7 @@ def bench_digits(
     hidden: int = 128,
     batch_size: int = 32,
     seed: int = 0,
-    repeats: int = 3,
+    repeats: int = 5,
 ) -> dict[str, Any]:
     """Train on ``digits`` for ``epochs`` epochs: adamlab, scikit-learn, torch.
 
@@ -425,7 +434,9 @@ def bench_digits(
     scikit-learn's ``MLPClassifier(solver="adam")`` runs with ``alpha=0`` and
     ``tol=0`` so it trains all epochs; torch in float32. After one untimed
     epoch of each (kernels loaded, caches warm), the three are timed in
-    ``repeats`` interleaved rounds; the medians are reported.
+    ``repeats`` interleaved rounds, in an order rotated every round; the
+    medians are reported. Five rounds by default: on a shared machine single
+    runs vary by 30% or more, and the median of five moves much less.
     """
     from adamlab.train import RunConfig, run
     from adamlab.train.experiment import load_data
@@ -485,9 +496,13 @@ def bench_digits(
     for train in contenders.values():
         train(1)
     runs: dict[str, list[dict[str, float]]] = {name: [] for name in contenders}
-    for _ in range(max(1, repeats)):
-        for name, train in contenders.items():
-            runs[name].append(train(epochs))
+    names = list(contenders)
+    for r in range(max(1, repeats)):
+        # The order rotates every round, as in time_interleaved: no contender
+        # always follows the same one (torch's thread pool, say).
+        shift = r % len(names)
+        for name in names[shift:] + names[:shift]:
+            runs[name].append(contenders[name](epochs))
 
     out: dict[str, Any] = {
         "epochs": epochs,

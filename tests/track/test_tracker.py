@@ -18,6 +18,29 @@ from adamlab.track.records import (
     write_json,
 )
 
+MASK = (1 << 64) - 1
+
+
+def stratified_indices(n, limit):
+    """The documented sample, restated with Python integers: one element per
+    stratum ``[i n // limit, (i + 1) n // limit)``, at SplitMix64(i)'s top 32
+    bits scaled to its length."""
+    if n <= limit:
+        return list(range(n))
+    picks = []
+    for i in range(limit):
+        z = (i + 0x9E3779B97F4A7C15) & MASK
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+        z ^= z >> 31
+        first = i * n // limit
+        picks.append(first + ((z >> 32) * ((i + 1) * n // limit - first) >> 32))
+    return picks
+
+
+def stratified(array, limit):
+    return array[stratified_indices(array.size, limit)]
+
 
 def make_problem(seed=0):
     rng = np.random.default_rng(seed)
@@ -208,7 +231,7 @@ def test_absent_gradient_and_nan_parameter_give_nan():
     assert record["param_norm/b"] == pytest.approx(math.hypot(7.0, 8.0), rel=1e-3)
 
 
-def test_pooled_quantiles_use_the_strided_sample_of_the_concatenation():
+def test_pooled_quantiles_use_the_stratified_sample_of_the_concatenation():
     sizes = {"a": 1001, "b": 17, "c": 0, "d": 2503}
     rng = np.random.default_rng(5)
     signals = {name: rng.normal(size=n) ** 3 for name, n in sizes.items()}
@@ -227,21 +250,23 @@ def test_pooled_quantiles_use_the_strided_sample_of_the_concatenation():
     tracker.step([np.ones_like(p) for _, p in params])
     record = tracker.records[0]
     pooled = np.concatenate(list(signals.values()))
-    stride = -(-pooled.size // sample)
-    expected = np.quantile(pooled[::stride], [0.1, 0.5, 0.9])
+    expected = np.quantile(stratified(pooled, sample), [0.1, 0.5, 0.9])
     for label, value in zip(("p10", "p50", "p90"), expected):
         assert record[f"odd_{label}"] == pytest.approx(value, rel=1e-12)
-    assert record["odd_mean"] == pytest.approx(pooled.mean(), rel=1e-12, abs=1e-15)
-    a = signals["a"][:: -(-1001 // sample)]
+    # Means are those of each parameter's sample, pooled weighted by size.
+    means = {n: stratified(x, sample).mean() for n, x in signals.items() if x.size}
+    pooled_mean = sum(means[n] * signals[n].size for n in means) / pooled.size
+    assert record["odd_mean"] == pytest.approx(pooled_mean, rel=1e-12, abs=1e-15)
+    a = stratified(signals["a"], sample)
     assert record["odd_p50/a"] == pytest.approx(np.median(a), rel=1e-12)
     assert record["odd_mean/b"] == pytest.approx(signals["b"].mean(), rel=1e-12)
     assert "odd_mean/c" not in record
 
 
 @pytest.mark.parametrize("quantiles", [(0.1, 0.5, 0.9), (0.75, 0.05, 0.5, 0.3)])
-def test_signals_tiling_one_buffer_match_strided_numpy_quantiles(quantiles):
+def test_signals_tiling_one_buffer_match_sampled_numpy_quantiles(quantiles):
     # Signals that are consecutive views of one buffer take the one-kernel
-    # path; each summary must match np.quantile of the same strided sample.
+    # path; each summary must match np.quantile of the same stratified sample.
     sizes = {"w1": 2600, "b1": 40, "w2": 700, "b2": 3}
     rng = np.random.default_rng(11)
     buffer = np.round(rng.lognormal(size=sum(sizes.values())), 1)  # many ties
@@ -251,7 +276,7 @@ def test_signals_tiling_one_buffer_match_strided_numpy_quantiles(quantiles):
         views[name] = buffer[start : start + n]
         start += n
     nan_buffer = buffer.copy()
-    nan_buffer[2700] = np.nan  # inside w2
+    nan_buffer[2640 + stratified_indices(700, 256)[5]] = np.nan  # sampled, in w2
 
     class Signals(Adam):
         def diagnostics(self):
@@ -270,21 +295,22 @@ def test_signals_tiling_one_buffer_match_strided_numpy_quantiles(quantiles):
     record = tracker.records[0]
     labels = [f"p{round(q * 100):02d}" for q in quantiles]
 
-    def expect(array, suffix):
-        stride = -(-array.size // sample) if array.size > sample else 1
-        values = np.quantile(array[::stride], quantiles)
-        assert record[f"sig_mean{suffix}"] == pytest.approx(array.mean(), rel=1e-12)
+    def expect(array, suffix, mean):
+        values = np.quantile(stratified(array, sample), quantiles)
+        assert record[f"sig_mean{suffix}"] == pytest.approx(mean, rel=1e-12)
         for label, value in zip(labels, values):
             assert record[f"sig_{label}{suffix}"] == pytest.approx(value, rel=1e-12)
 
+    # Each mean is its sample's; the whole model's weights them by size.
+    means = {name: stratified(view, sample).mean() for name, view in views.items()}
     for name, view in views.items():
-        expect(view, f"/{name}")
-    expect(buffer, "")
+        expect(view, f"/{name}", means[name])
+    pooled = sum(means[name] * n for name, n in sizes.items()) / buffer.size
+    expect(buffer, "", pooled)
     assert all(math.isnan(record[f"bad_{label}"]) for label in labels)
     assert all(math.isnan(record[f"bad_{label}/w2"]) for label in labels)
     assert math.isnan(record["bad_mean/w2"]) and math.isnan(record["bad_mean"])
-    stride = -(-2600 // sample)
-    w1 = np.quantile(nan_buffer[:2600][::stride], quantiles)
+    w1 = np.quantile(stratified(nan_buffer[:2600], sample), quantiles)
     for label, value in zip(labels, w1):
         assert record[f"bad_{label}/w1"] == pytest.approx(value, rel=1e-12)
 
@@ -308,3 +334,45 @@ def test_adam_diagnostics_views_match_per_parameter_formula():
         np.testing.assert_allclose(entry["effective_lr"], expected, rtol=1e-14)
         assert entry["bias_correction1"] == pytest.approx(bc1, rel=1e-14)
         assert entry["bias_correction2"] == pytest.approx(bc2, rel=1e-14)
+
+
+@pytest.mark.parametrize("per_parameter", [True, False])
+@pytest.mark.parametrize("quantiles", [(0.1, 0.5, 0.9), (0.9, 0.25)])
+def test_fast_flat_path_records_what_the_general_path_records(
+    per_parameter, quantiles, monkeypatch
+):
+    # Two identical runs: gradients in one buffer (the fast path: one kernel
+    # for the norms and one per array signal) and gradients as separate
+    # arrays (the general path, through optimizer.diagnostics()).
+    from adamlab.optim.layout import pack
+    from adamlab.track import norms
+
+    rng = np.random.default_rng(8)
+    shapes = [(40, 30), (30,), (30, 3), (3,)]
+    grad_seq = [[rng.normal(size=s) for s in shapes] for _ in range(4)]
+    fast_calls = []
+    record_norms = norms.record_norms
+    monkeypatch.setattr(
+        norms, "record_norms", lambda *a: fast_calls.append(1) or record_norms(*a)
+    )
+    records = []
+    for flat_grads in (True, False):
+        _, params = pack(
+            [np.linspace(-1, 1, int(np.prod(s))).reshape(s) for s in shapes]
+        )
+        opt = Adam(list(zip("abcd", params)), lr=1e-2, amsgrad=True)
+        tracker = Tracker.watch(
+            opt,
+            every=2,
+            quantiles=quantiles,
+            per_parameter=per_parameter,
+            quantile_sample=500,
+        )
+        for grads in grad_seq:
+            tracker.step(pack(grads)[1] if flat_grads else grads, loss=1.0)
+        records.append(tracker.records)
+    assert len(fast_calls) == 3  # steps 1, 2 and 4 of the flat run
+    for fast, general in zip(*records):
+        assert list(fast) == list(general)
+        for key, value in general.items():
+            assert fast[key] == pytest.approx(value, rel=1e-12, nan_ok=True), key

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from adamlab.nn.layer import Layer
+from adamlab.nn.layer import Layer, training_kernels
 
 
 def sigmoid(x: ArrayLike) -> NDArray:
@@ -112,6 +112,17 @@ class Tanh(_Activation):
         y = self._cached()
         return grad_out * (1 - y * y)
 
+    def train_forward(self, x: NDArray) -> NDArray:
+        self._cache = np.tanh(x, out=self._scratch("out", x.shape, x.dtype))
+        return self._cache
+
+    def train_backward(self, grad_out: NDArray, input_grad: bool = True) -> NDArray:
+        # backward's operations in place: grad_out * (1 - y * y).
+        y = self._cached()
+        slope = np.multiply(y, y, out=self._scratch("slope", y.shape, y.dtype))
+        np.subtract(1, slope, out=slope)
+        return np.multiply(grad_out, slope, out=grad_out)
+
 
 class ReLU(_Activation):
     """``y = max(x, 0)``; the derivative at 0 is taken as 0."""
@@ -126,6 +137,20 @@ class ReLU(_Activation):
     def backward(self, grad_out: NDArray) -> NDArray:
         mask = self._cached()
         return np.multiply(grad_out, mask, dtype=grad_out.dtype)
+
+    def train_forward(self, x: NDArray) -> NDArray:
+        mask = self._cache = self._scratch("mask", x.shape, np.dtype(np.bool_))
+        out = self._scratch("out", x.shape, x.dtype)
+        kernels = training_kernels()
+        if x.ndim == 2 and kernels.fits(x):
+            kernels.relu_forward(x, out, mask)
+            return out
+        np.greater(x, 0, out=mask)
+        return np.maximum(x, x.dtype.type(0), out=out)
+
+    def train_backward(self, grad_out: NDArray, input_grad: bool = True) -> NDArray:
+        mask = self._cached()
+        return np.multiply(grad_out, mask, out=grad_out, dtype=grad_out.dtype)
 
 
 class Sigmoid(_Activation):

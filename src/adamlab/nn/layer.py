@@ -21,6 +21,11 @@ Protocol
 ``backward(grad_out) -> grad_in``
     Overwrite (never accumulate into) the bound gradients and return the
     gradient with respect to the input of the last ``forward``.
+``train_forward(x)`` and ``train_backward(grad_out, input_grad)``
+    The training path (:meth:`adamlab.nn.Sequential.loss_and_grad`): the same
+    numbers as ``forward`` and ``backward``, but the result may live in a
+    buffer the layer reuses on its next call, and ``train_backward`` may
+    overwrite ``grad_out``. The defaults call ``forward`` and ``backward``.
 ``config() -> dict``
     A JSON-able description ``{"kind": ..., **constructor arguments}`` from
     which :func:`adamlab.nn.serialize.layer_from_config` rebuilds the layer.
@@ -35,6 +40,17 @@ from numpy.typing import NDArray
 
 #: Every concrete layer class by its ``kind``, filled in as classes are defined.
 LAYER_KINDS: dict[str, type[Layer]] = {}
+
+_KERNELS: list[Any] = []
+
+
+def training_kernels() -> Any:
+    """The module :mod:`adamlab.nn.kernels`, imported (with numba) on first use."""
+    if not _KERNELS:
+        from adamlab.nn import kernels
+
+        _KERNELS.append(kernels)
+    return _KERNELS[0]
 
 
 def check_name(name: object) -> str:
@@ -109,6 +125,46 @@ class Layer:
         """Overwrite this layer's gradients only (the first layer of a model needs
         no input gradient); layers may override it to skip that work."""
         self.backward(grad_out)
+
+    def train_forward(self, x: NDArray) -> NDArray:
+        """:meth:`forward` for the training path.
+
+        Layers may override it to write into a buffer they reuse on the next
+        call (so the result is valid only until then); the numbers are those
+        of :meth:`forward`.
+        """
+        return self.forward(x)
+
+    def train_backward(self, grad_out: NDArray, input_grad: bool = True) -> NDArray:
+        """:meth:`backward` (or :meth:`backward_params`) for the training path.
+
+        With ``input_grad=False`` only the parameter gradients are written and
+        None is returned. Layers may override it to overwrite ``grad_out`` and
+        to return a buffer they reuse on the next call.
+        """
+        if input_grad:
+            return self.backward(grad_out)
+        self.backward_params(grad_out)
+        return None
+
+    def _scratch(self, key: str, shape: tuple[int, ...], dtype: np.dtype) -> NDArray:
+        """A buffer of ``shape`` reused across calls (its first axis grows to
+        the largest batch seen); the contents are arbitrary."""
+        try:
+            buf = self._scratch_buffers[key]
+        except AttributeError:
+            self._scratch_buffers: dict[str, NDArray] = {}
+            buf = None
+        except KeyError:
+            buf = None
+        if (
+            buf is None
+            or buf.shape[0] < shape[0]
+            or buf.shape[1:] != shape[1:]
+            or buf.dtype != dtype
+        ):
+            buf = self._scratch_buffers[key] = np.empty(shape, dtype=dtype)
+        return buf[: shape[0]]
 
     def config(self) -> dict[str, Any]:
         """Return a JSON-able description ``{"kind": ..., "name": ...}``."""

@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from adamlab.nn.init import INITIALIZERS
-from adamlab.nn.layer import Layer
+from adamlab.nn.layer import Layer, training_kernels
 
 
 def check_size(value: object, argument: str) -> int:
@@ -69,14 +69,52 @@ class Linear(Layer):
         self.params["bias"][...] = 0
 
     def forward(self, x: NDArray) -> NDArray:
+        self._check_input(x)
+        self._x = x
+        return x @ self.params["weight"] + self.params["bias"]  # (batch, n_out)
+
+    def train_forward(self, x: NDArray) -> NDArray:
+        # forward's operations, written into a buffer reused across steps.
+        self._check_input(x)
+        self._x = x
+        weight = self.params["weight"]
+        dtype = x.dtype if x.dtype == weight.dtype else np.result_type(x, weight)
+        out = self._scratch("out", (x.shape[0], self.n_out), dtype)
+        np.matmul(x, weight, out=out)
+        bias = self.params["bias"]
+        kernels = training_kernels()
+        if kernels.fits(out, bias):
+            kernels.add_rows(out, bias)
+        else:
+            np.add(out, bias, out=out)
+        return out
+
+    def train_backward(self, grad_out: NDArray, input_grad: bool = True) -> NDArray:
+        if self._x is None:
+            raise RuntimeError(f"layer {self.name!r}: backward called before forward")
+        bias_grad = self.grads["bias"]
+        kernels = training_kernels()
+        if kernels.fits(grad_out, bias_grad):
+            np.matmul(self._x.T, grad_out, out=self.grads["weight"])
+            kernels.column_sums(grad_out, bias_grad)
+        else:
+            self.backward_params(grad_out)
+        if not input_grad:
+            return None
+        weight = self.params["weight"]
+        dtype = grad_out.dtype
+        if dtype != weight.dtype:
+            dtype = np.result_type(grad_out, weight)
+        grad_in = self._scratch("grad_in", (grad_out.shape[0], self.n_in), dtype)
+        return np.matmul(grad_out, weight.T, out=grad_in)
+
+    def _check_input(self, x: NDArray) -> None:
         self._require_bound()
         if x.ndim != 2 or x.shape[1] != self.n_in:
             raise ValueError(
                 f"input to layer {self.name!r} must have shape (batch, {self.n_in}), "
                 f"got {x.shape}"
             )
-        self._x = x
-        return x @ self.params["weight"] + self.params["bias"]  # (batch, n_out)
 
     def backward(self, grad_out: NDArray) -> NDArray:
         if self._x is None:
@@ -91,7 +129,7 @@ class Linear(Layer):
 
     def backward_params(self, grad_out: NDArray) -> None:
         np.matmul(self._x.T, grad_out, out=self.grads["weight"])
-        np.sum(grad_out, axis=0, out=self.grads["bias"])
+        np.add.reduce(grad_out, axis=0, out=self.grads["bias"])  # np.sum's loop
 
     def config(self) -> dict[str, Any]:
         return {

@@ -28,11 +28,16 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from adamlab.nn.activations import _shift, log_softmax, sigmoid, softmax
+from adamlab.nn.activations import log_softmax, sigmoid, softmax
+from adamlab.nn.layer import training_kernels
+
+_WORKING = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _working(out: ArrayLike) -> tuple[NDArray, np.dtype]:
     out = np.asarray(out)
+    if out.dtype in _WORKING:
+        return out, out.dtype
     if not np.issubdtype(out.dtype, np.floating):
         out = out.astype(np.float64)
     dtype = out.dtype
@@ -117,25 +122,24 @@ class SoftmaxCrossEntropy(Loss):
         return (g / z.shape[0]).astype(dtype, copy=False)
 
     def __call__(self, out: ArrayLike, y: ArrayLike) -> tuple[float, NDArray]:
-        """``(value, grad)`` sharing one shift, one exp and one target check.
+        """``(value, grad)`` at once.
 
-        The same operations as :meth:`value` and :meth:`grad`, so the same
-        numbers, at about half the cost of calling both.
+        With integer labels and 2-D logits both come from one compiled pass
+        (:func:`adamlab.nn.kernels.softmax_ce`), which works each row in
+        float64: for float32 logits the numbers can differ from :meth:`value`
+        and :meth:`grad` in the last bits. Other targets use those two methods.
         """
         z, dtype = _working(out)
-        y_soft = self._targets(z, y)
-        if y_soft is not None:
-            return self.value(out, y), self.grad(out, y)
-        rows = np.arange(z.shape[0])
         labels = np.asarray(y)
-        shifted = _shift(z, 1)  # (batch, C)
-        e = np.exp(shifted)
-        total = e.sum(axis=1, keepdims=True)
-        logp = shifted[rows, labels] - np.log(total[:, 0])
-        g = e / total
-        g[rows, labels] -= 1
-        value = float(np.mean(-logp))
-        return value, (g / z.shape[0]).astype(dtype, copy=False)
+        if (
+            z.ndim == 2
+            and labels.ndim == 1
+            and labels.shape[0] == z.shape[0]
+            and labels.dtype.kind in "iu"
+        ):
+            value, g = training_kernels().softmax_ce(z, labels)
+            return value, g.astype(dtype, copy=False)
+        return self.value(out, y), self.grad(out, y)
 
     @staticmethod
     def _targets(z: NDArray, y: ArrayLike) -> NDArray | None:
@@ -155,7 +159,9 @@ class SoftmaxCrossEntropy(Loss):
                     f"y must have {z.shape[0]} labels (one per row of out), "
                     f"got {y.shape[0]}"
                 )
-            if y.size and (y.min() < 0 or y.max() >= z.shape[1]):
+            # One pass: seen unsigned, a negative label is beyond any class.
+            unsigned = y.view(y.dtype.str.replace("i", "u"))
+            if y.size and unsigned.max() >= z.shape[1]:
                 raise ValueError(
                     f"class labels y must be in [0, {z.shape[1]}), "
                     f"got values in [{y.min()}, {y.max()}]"

@@ -185,10 +185,22 @@ class Sequential:
         """Run forward, the loss and backward; return the mean loss.
 
         ``grad_buffer`` receives the gradient of the mean loss over the batch.
+        The layers' training path (``train_forward`` / ``train_backward``)
+        computes the numbers of :meth:`forward` and :meth:`backward` in
+        buffers reused from step to step.
         """
-        out = self.forward(x)
+        out = np.asarray(x, dtype=self.dtype)
+        layers = self.layers
+        for layer in layers:
+            out = layer.train_forward(out)
         value, grad = loss(out, y)
-        self.backward(grad, input_grad=False)
+        g = np.asarray(grad, dtype=self.dtype)
+        # train_backward may overwrite it: never a caller's array or a view.
+        if g is y or not (g.flags.writeable and g.flags.owndata):
+            g = g.copy()
+        for layer in reversed(layers[1:]):
+            g = layer.train_backward(g, True)
+        layers[0].train_backward(g, False)
         return value
 
     # -- description ------------------------------------------------------

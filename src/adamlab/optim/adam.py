@@ -97,27 +97,60 @@ def adam_update(
         np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
         second = max_exp_avg_sq
 
-    # Denominator: sqrt(v) / sqrt(bc2) + eps (torch, default); sqrt(v / bc2 +
-    # eps_root) + eps (optax); or sqrt(v) + eps with sqrt(bc2) in the step
-    # size (eps-hat, Keras).
-    step_size = lr / bias_correction1
-    if eps_mode == "hat":
-        denom = np.sqrt(second, out=np.empty_like(second))
-        step_size *= math.sqrt(bias_correction2)
-    elif corrected or eps_root != 0.0:
-        denom = second.copy() if corrected else second / cast(bias_correction2)
-        denom += cast(eps_root)
-        np.sqrt(denom, out=denom)
-    else:
-        denom = np.sqrt(second, out=np.empty_like(second))
-        denom *= cast(1.0 / math.sqrt(bias_correction2))
-    denom += cast(eps)
+    denom, scale = adam_denominator(
+        second,
+        bias_correction2=bias_correction2,
+        eps=eps,
+        eps_mode=eps_mode,
+        eps_root=eps_root,
+        corrected=corrected,
+    )
+    step_size = lr / bias_correction1 * scale
 
     # Step: param -= step_size * m / denom.
     np.divide(exp_avg, denom, out=denom)
     denom *= cast(step_size)
     work -= denom
     write_back(param, work)
+
+
+def adam_denominator(
+    second: NDArray,
+    *,
+    bias_correction2: float,
+    eps: float,
+    eps_mode: str = "outside",
+    eps_root: float = 0.0,
+    corrected: bool = False,
+) -> tuple[NDArray, float]:
+    """Adam's denominator as a new array, and the factor it moves into the
+    step size (``sqrt(bc2)`` under eps-hat, else 1).
+
+    ``second`` is ``v`` (or AMSGrad's maximum; already divided by ``bc2`` when
+    ``corrected``). The forms: ``sqrt(v) * (1 / sqrt(bc2)) + eps`` (torch,
+    default); ``sqrt(v / bc2 + eps_root) + eps`` (optax, any ``eps_root`` or
+    corrected AMSGrad); ``sqrt(v) + eps`` with ``sqrt(bc2)`` in the step size
+    (eps-hat, Keras). Element-wise work in ``second``'s dtype.
+    """
+    cast = second.dtype.type
+    scale = 1.0
+    # Every operation writes into ``denom`` so that a 0-d array stays one.
+    denom = np.empty_like(second)
+    if eps_mode == "hat":
+        np.sqrt(second, out=denom)
+        scale = math.sqrt(bias_correction2)
+    elif corrected or eps_root != 0.0:
+        if corrected:
+            np.copyto(denom, second)
+        else:
+            np.divide(second, cast(bias_correction2), out=denom)
+        denom += cast(eps_root)
+        np.sqrt(denom, out=denom)
+    else:
+        np.sqrt(second, out=denom)
+        denom *= cast(1.0 / math.sqrt(bias_correction2))
+    denom += cast(eps)
+    return denom, scale
 
 
 #: The convention switches of :class:`Adam` and their defaults (torch's).
@@ -342,76 +375,161 @@ class Adam(Optimizer):
     def diagnostics(self) -> dict[str, dict[str, Any]]:
         """Per parameter: the effective per-element learning rate and corrections.
 
-        ``effective_lr = (lr / bc1) / (sqrt(v) / sqrt(bc2) + eps)``, the factor
-        that multiplies the first moment in the update (with AMSGrad's maximum
-        in place of ``v``).
+        ``effective_lr = step_size / denominator``, the factor that multiplies
+        the first moment in the update, computed as the update computes both
+        (:func:`adam_denominator`, every convention switch). By default that is
+        ``(lr / bc1) / (sqrt(v) * (1 / sqrt(bc2)) + eps)``, with AMSGrad's
+        maximum in place of ``v``. Zero before the first step.
         """
         out: dict[str, dict[str, Any]] = {}
-        for group in self.param_groups:
-            beta2 = group["betas"][1]
-            if self._flat_diagnostics(group, out):
+        for index, group in enumerate(self.param_groups):
+            if self._flat_diagnostics(index, group, out):
                 continue
             for i in group["params"]:
                 state = self.state[i]
-                t = state["step"]
-                bc1 = 1.0 - state["beta1_product"]
-                bc2 = 1.0 - beta2**t
-                second = state.get("max_exp_avg_sq", state["exp_avg_sq"])
-                if t == 0:
-                    effective = np.zeros_like(second)
-                else:
-                    denom = np.sqrt(second) / math.sqrt(bc2) + group["eps"]
-                    with np.errstate(divide="ignore"):
-                        effective = (group["lr"] / bc1) / denom
-                out[self._names[i]] = {
-                    "step": t,
-                    "effective_lr": effective,
-                    "bias_correction1": bc1,
-                    "bias_correction2": bc2,
-                }
+                out[self._names[i]] = self._diagnostic_entry(
+                    group, state, self._effective(group, state, self._second(state))
+                )
         return out
 
-    def _flat_diagnostics(self, group: dict, out: dict[str, dict[str, Any]]) -> bool:
-        """:meth:`diagnostics` of ``group`` computed once over the flat buffer
-        its second moments tile, handed out as per-parameter views; False (and
-        nothing added) if they tile none or the parameters' steps differ."""
-        indices = group["params"]
-        if not indices:
-            return False
-        states = [self.state[i] for i in indices]
+    @staticmethod
+    def _second(state: dict) -> NDArray:
+        """The second-moment array the denominator reads (AMSGrad's maximum)."""
+        return state.get("max_exp_avg_sq", state["exp_avg_sq"])
+
+    @staticmethod
+    def _diagnostic_entry(group: dict, state: dict, effective: NDArray) -> dict:
+        t = state["step"]
+        return {
+            "step": t,
+            "effective_lr": effective,
+            "bias_correction1": 1.0 - state["beta1_product"],
+            "bias_correction2": 1.0 - group["betas"][1] ** t,
+        }
+
+    @staticmethod
+    def _effective(
+        group: dict, state: dict, second: NDArray, at: NDArray | None = None
+    ) -> NDArray:
+        """``step_size / denominator`` over ``second`` (any shape; 1-D with
+        ``at``, and then only at positions ``at``) for a parameter in
+        ``state``'s step (all of a flat group's, when flat)."""
+        t = state["step"]
+        if t == 0:
+            return np.zeros_like(second if at is None else at, dtype=second.dtype)
+        bc1 = 1.0 - state["beta1_product"]
+        bc2 = 1.0 - group["betas"][1] ** t
+        eps_mode = group.get("eps_mode", "outside")
+        eps_root = group.get("eps_root", 0.0)
+        corrected = (
+            "max_exp_avg_sq" in state and group.get("amsgrad_mode") == "corrected"
+        )
+        step_size = group["lr"] / bc1
+        if eps_mode == "outside" and eps_root == 0.0 and not corrected:
+            inverse = 1.0 / math.sqrt(bc2)
+            if at is not None:
+                return _effective_lr(second, step_size, inverse, group["eps"], at)
+            return _effective_lr(
+                second.reshape(-1), step_size, inverse, group["eps"]
+            ).reshape(second.shape)
+        if at is not None:
+            second = second[at]
+        denom, scale = adam_denominator(
+            second,
+            bias_correction2=bc2,
+            eps=group["eps"],
+            eps_mode=eps_mode,
+            eps_root=eps_root,
+            corrected=corrected,
+        )
+        with np.errstate(divide="ignore"):
+            return np.divide(second.dtype.type(step_size * scale), denom, out=denom)
+
+    def flat_diagnostics(
+        self, at: NDArray | None = None
+    ) -> list[dict[str, Any]] | None:
+        """:meth:`diagnostics` per group over its flat buffers (see
+        :meth:`Optimizer.flat_diagnostics`), or None if a group's second
+        moments tile no buffer, its parameters' steps differ, or a subclass
+        defines its own :meth:`diagnostics`."""
+        if type(self).diagnostics is not Adam.diagnostics:
+            return None
+        out = []
+        for index, group in enumerate(self.param_groups):
+            entry = self._group_diagnostics(index, group, at)
+            if entry is None:
+                return None
+            out.append(entry)
+        return out
+
+    def _group_diagnostics(
+        self, index: int, group: dict, at: NDArray | None = None
+    ) -> dict[str, Any] | None:
+        """Group ``index``'s diagnostics computed once over the flat buffer its
+        second moments tile (the signals of its parameters concatenated; only
+        at positions ``at`` if given), or None if they tile none or the
+        parameters' steps differ."""
+        states = self._group_states[index]
+        if not states:
+            return None
         first = states[0]
         t = first["step"]
         product = first["beta1_product"]
         for state in states:
             if state["step"] != t or state["beta1_product"] != product:
-                return False
-        seconds = [state.get("max_exp_avg_sq", state["exp_avg_sq"]) for state in states]
-        flat = flat_view(seconds)
+                return None
+        key = "max_exp_avg_sq" if "max_exp_avg_sq" in first else "exp_avg_sq"
+        # The group's state buffer, as the fused step uses it, when the
+        # parameters tile one buffer (so the state has one dtype); else look.
+        flat = None
+        if self._flat_params[index] is not None:
+            flat = self._flat_state[index].get(key)
         if flat is None:
+            flat = flat_view([state[key] for state in states])
+        if flat is None:
+            return None
+        return self._diagnostic_entry(
+            group, first, self._effective(group, first, flat, at)
+        )
+
+    def _flat_diagnostics(
+        self, index: int, group: dict, out: dict[str, dict[str, Any]]
+    ) -> bool:
+        """:meth:`diagnostics` of group ``index`` from
+        :meth:`_group_diagnostics`, handed out as per-parameter views; False
+        (and nothing added) without a flat computation."""
+        entry = self._group_diagnostics(index, group)
+        if entry is None:
             return False
-        bc1 = 1.0 - product
-        bc2 = 1.0 - group["betas"][1] ** t
-        if t == 0:
-            effective = np.zeros_like(flat)
-        else:
-            # denom = sqrt(v) / sqrt(bc2) + eps; effective = (lr / bc1) / denom,
-            # in place (the same operations in the same order as per parameter).
-            effective = np.sqrt(flat)
-            effective /= math.sqrt(bc2)
-            effective += group["eps"]
-            with np.errstate(divide="ignore"):
-                np.divide(group["lr"] / bc1, effective, out=effective)
+        effective = entry["effective_lr"]
         start = 0
-        for i, second in zip(indices, seconds):
+        for i, state in zip(group["params"], self._group_states[index]):
+            second = self._second(state)
             stop = start + second.size
-            out[self._names[i]] = {
-                "step": t,
-                "effective_lr": effective[start:stop].reshape(second.shape),
-                "bias_correction1": bc1,
-                "bias_correction2": bc2,
-            }
+            view = effective[start:stop].reshape(second.shape)
+            out[self._names[i]] = dict(entry, effective_lr=view)
             start = stop
         return True
+
+
+def _effective_lr(
+    v: NDArray, scale: float, inverse: float, eps: float, at: NDArray | None = None
+) -> NDArray:
+    """``scale / (sqrt(v) * inverse + eps)`` for 1-D ``v`` (only at positions
+    ``at`` if given), in its dtype: the compiled kernel's, or NumPy's
+    (bit-identical) without numba. The kernel is imported at the first call."""
+    try:
+        from adamlab.optim.kernels.effective_lr import effective_lr
+    except ImportError:  # pragma: no cover - numba is a dependency
+        if at is not None:
+            v = v[at]
+        cast = v.dtype.type
+        effective = np.sqrt(v)
+        effective *= cast(inverse)
+        effective += cast(eps)
+        with np.errstate(divide="ignore"):
+            return np.divide(cast(scale), effective, out=effective)
+    return effective_lr(v, scale, inverse, eps, at)
 
 
 class AdamW(Adam):

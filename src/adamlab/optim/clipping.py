@@ -87,6 +87,32 @@ def sums_are_finite(arrays: Sequence[NDArray]) -> bool:
         return all(math.isfinite(np.add.reduce(a, axis=None)) for a in arrays)
 
 
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+_COUNT: list = []
+
+
+def all_finite(arrays: Sequence[NDArray]) -> bool:
+    """True if every element of every array is finite (neither NaN nor inf).
+
+    Exact, unlike :func:`sums_are_finite` (which also says False when a sum
+    of finite elements overflows). C-contiguous float32/float64 arrays are
+    counted by a compiled pass (:mod:`adamlab.optim.kernels.finite`, parallel
+    for large arrays); others by :func:`sums_are_finite` and, where that says
+    False, ``np.isfinite``.
+    """
+    for a in arrays:
+        if a.dtype in _FLOATS and a.flags.c_contiguous:
+            if not _COUNT:
+                from adamlab.optim.kernels.finite import count_nonfinite
+
+                _COUNT.append(count_nonfinite)
+            if _COUNT[0](a.reshape(-1)):
+                return False
+        elif not sums_are_finite([a]) and not np.isfinite(a).all():
+            return False
+    return True
+
+
 def first_nonfinite(grads: Sequence[NDArray | None]) -> int | None:
     """Index of the first gradient holding a NaN or inf, or None."""
     for i, g in enumerate(grads):

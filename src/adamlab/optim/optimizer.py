@@ -30,11 +30,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from adamlab.optim.clipping import (
+    all_finite,
     clip_by_value,
     clip_coefficient,
     first_nonfinite,
     global_norm,
-    sums_are_finite,
 )
 from adamlab.optim.layout import flat_view
 from adamlab.optim.validation import check_choice, check_positive
@@ -452,8 +452,7 @@ class Optimizer:
             if not math.isfinite(norm) and self.nonfinite != "ignore":
                 bad = first_nonfinite(grads)
         elif self.nonfinite != "ignore":
-            # Without clipping one summing pass per buffer finds NaN or inf;
-            # only a non-finite sum (or an overflowing one) looks closer.
+            # Without clipping one counting pass per buffer finds NaN or inf.
             sums = [f for f in flat_grads if f is not None]
             sums += [
                 g
@@ -462,7 +461,7 @@ class Optimizer:
                 for g in grads[where]
                 if g is not None
             ]
-            if not sums_are_finite(sums):
+            if not all_finite(sums):
                 bad = first_nonfinite(grads)
         if bad is not None:
             if self.nonfinite == "raise":
@@ -518,6 +517,22 @@ class Optimizer:
     def diagnostics(self) -> dict[str, dict[str, Any]]:
         """Per-parameter signals for the tracker, keyed by parameter name."""
         return {name: {} for name in self._names}
+
+    def flat_diagnostics(
+        self, at: NDArray | None = None
+    ) -> list[dict[str, Any]] | None:
+        """:meth:`diagnostics` per group, computed over the group's flat
+        buffers, or None (the default) where the optimizer has no such form.
+
+        Each group's dict maps a signal to a number shared by all the group's
+        parameters, or to a 1-D array of the group's parameters' values
+        concatenated in order (parameter ``i``'s at its offset in the group's
+        flat parameter buffer). With ``at`` (integer positions in that
+        concatenation), array signals are computed only there: ``len(at)``
+        values, ``signal[at]``. Equal to :meth:`diagnostics`, without a dict
+        and a view per parameter: the tracker's fast path.
+        """
+        return None
 
     # ---------------------------------------------------------------- saving
 

@@ -109,10 +109,17 @@ def check_optimizers(base: Any, specs: Sequence[Any]) -> None:
             raise ValueError(f"optimizer {spec.label!r}: {message}") from None
 
 
-def limit_threads() -> None:
-    """One compute thread for this process: environment, BLAS pools, numba."""
-    for name in THREAD_VARIABLES:
-        os.environ[name] = "1"
+def limit_threads(environment: bool = True) -> None:
+    """One compute thread: BLAS pools and numba, and (with ``environment``,
+    for a worker process of our own) the thread variables of the environment.
+
+    A job run inside someone else's process (a Dask worker thread) leaves the
+    environment alone: numba refuses to compile once ``NUMBA_NUM_THREADS``
+    differs from the thread count it launched with.
+    """
+    if environment:
+        for name in THREAD_VARIABLES:
+            os.environ[name] = "1"
     try:
         from threadpoolctl import threadpool_limits
 
@@ -180,7 +187,7 @@ def run_job(job: dict[str, Any], track_every: int = 10) -> dict[str, Any]:
     result keys, or None), ``records`` (the tracker's rows), ``warnings``
     (message -> count) and ``wall_seconds``.
     """
-    limit_threads()
+    limit_threads(environment=False)
     from adamlab.track.tracker import Tracker
     from adamlab.train.experiment import RunConfig, build, describe
 

@@ -1,11 +1,14 @@
-"""Per-parameter sums of squares and summaries over flat buffers (numba).
+"""The tracker's kernels (numba): norms in one pass, summaries of samples.
 
-The tracker measures, at each recording step, the squared L2 norm of every
-parameter before the step, of its update and of its gradient, and summarises
-array signals (mean and quantiles) per parameter and pooled. When the
-parameters (and gradients, and signals) are views tiling one buffer, these
-kernels read the buffers once, segment by segment, without concatenating or
-allocating temporaries. They accumulate in float64 and let NaN through.
+At each recording step the tracker needs the squared L2 norm of every
+parameter before the step, of its update and of its gradient, and a summary
+(mean and quantiles) of each array signal per parameter and pooled.
+:func:`record_norms` reads the flat parameter, snapshot and gradient buffers
+once, segment by segment, accumulating in float64 and letting NaN through.
+:func:`sample_summaries` summarises a signal's samples; its quantiles are
+exact order statistics of the sample, found through a histogram of the
+values' bit patterns so that no per-element branch depends on the data
+(which, inside training, costs more than the arithmetic).
 
 numba is imported when this module is, so import it only when recording.
 """
@@ -13,6 +16,7 @@ numba is imported when this module is, so import it only when recording.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 
 import numpy as np
 from numba import njit
@@ -20,17 +24,22 @@ from numpy.typing import NDArray
 
 
 @njit(cache=True, error_model="numpy", fastmath={"reassoc"})
-def _sum_squares(x):  # pragma: no cover - compiled
-    # Reassociation only (no finite-math flags): vectorised, NaN kept.
+def _three_sums(old, new, grad):  # pragma: no cover - compiled
     a = 0.0
-    for i in range(x.shape[0]):
-        v = np.float64(x[i])
-        a += v * v
-    return a
+    b = 0.0
+    c = 0.0
+    for i in range(old.shape[0]):
+        x = np.float64(old[i])
+        d = np.float64(new[i]) - x
+        g = np.float64(grad[i])
+        a += x * x
+        b += d * d
+        c += g * g
+    return a, b, c
 
 
 @njit(cache=True, error_model="numpy", fastmath={"reassoc"})
-def _sum_squares_and_diff(old, new):  # pragma: no cover - compiled
+def _two_sums(old, new):  # pragma: no cover - compiled
     a = 0.0
     b = 0.0
     for i in range(old.shape[0]):
@@ -41,45 +50,94 @@ def _sum_squares_and_diff(old, new):  # pragma: no cover - compiled
     return a, b
 
 
-@njit(cache=True, error_model="numpy", fastmath={"reassoc"})
-def _old_and_update(old, new, starts, out_old, out_update):  # pragma: no cover
+@njit(cache=True, error_model="numpy")
+def _record_squares(old, new, grad, with_grad, starts, out):  # pragma: no cover
     n = old.shape[0]
     k = starts.shape[0]
     for j in range(k):
-        stop = starts[j + 1] if j + 1 < k else n
         lo = starts[j]
-        out_old[j], out_update[j] = _sum_squares_and_diff(old[lo:stop], new[lo:stop])
+        hi = starts[j + 1] if j + 1 < k else n
+        if with_grad:
+            out[0, j], out[1, j], out[2, j] = _three_sums(
+                old[lo:hi], new[lo:hi], grad[lo:hi]
+            )
+        else:
+            out[0, j], out[1, j] = _two_sums(old[lo:hi], new[lo:hi])
+            out[2, j] = np.nan
 
 
-@njit(cache=True, error_model="numpy", fastmath={"reassoc"})
-def _squares(flat, starts, out):  # pragma: no cover - compiled
-    n = flat.shape[0]
-    k = starts.shape[0]
-    for j in range(k):
-        stop = starts[j + 1] if j + 1 < k else n
-        out[j] = _sum_squares(flat[starts[j] : stop])
+def record_squares(
+    old: NDArray, new: NDArray, grad: NDArray | None, starts: NDArray
+) -> NDArray:
+    """Per segment, the sums of squares of ``old``, of ``new - old`` and of
+    ``grad``, in one pass.
 
-
-def old_and_update_squares(
-    old: NDArray, new: NDArray, starts: NDArray
-) -> tuple[NDArray, NDArray]:
-    """Per segment, the sums of squares of ``old`` and of ``new - old``.
-
-    ``old`` and ``new`` are 1-D arrays of one length; segment ``j`` runs from
-    ``starts[j]`` to ``starts[j + 1]`` (the last to the end). Float64 results.
+    ``old``, ``new`` and ``grad`` are 1-D arrays of one length; segment ``j``
+    runs from ``starts[j]`` to ``starts[j + 1]`` (the last to the end). Returns
+    a float64 array of shape ``(3, len(starts))``: rows old, update, gradient
+    (NaN without ``grad``).
     """
-    out_old = np.empty(starts.shape[0])
-    out_update = np.empty(starts.shape[0])
-    _old_and_update(old, new, starts, out_old, out_update)
-    return out_old, out_update
-
-
-def segment_squares(flat: NDArray, starts: NDArray) -> NDArray:
-    """Per segment of ``flat`` (see :func:`old_and_update_squares`), the sum of
-    squares in float64."""
-    out = np.empty(starts.shape[0])
-    _squares(flat, starts, out)
+    out = np.empty((3, starts.shape[0]))
+    with_grad = grad is not None
+    _record_squares(old, new, grad if with_grad else old, with_grad, starts, out)
     return out
+
+
+@njit(cache=True, error_model="numpy")
+def _record_norms(old, new, grad, with_grad, starts, out):  # pragma: no cover
+    n = old.shape[0]
+    k = starts.shape[0]
+    total_old = 0.0
+    total_update = 0.0
+    total_grad = 0.0
+    for j in range(k):
+        lo = starts[j]
+        hi = starts[j + 1] if j + 1 < k else n
+        if with_grad:
+            a, b, c = _three_sums(old[lo:hi], new[lo:hi], grad[lo:hi])
+        else:
+            a, b = _two_sums(old[lo:hi], new[lo:hi])
+            c = np.nan
+        total_old += a
+        total_update += b
+        total_grad += c
+        _norm_row(a, b, c, out[4 + 4 * j : 8 + 4 * j])
+    _norm_row(total_old, total_update, total_grad, out[:4])
+
+
+@njit(cache=True, error_model="numpy")
+def _norm_row(old, update, grad, out):  # pragma: no cover - compiled
+    p = np.sqrt(old)
+    u = np.sqrt(update)
+    out[0] = np.sqrt(grad)
+    out[1] = p
+    out[2] = u
+    out[3] = u / p if p > 0 else np.nan
+
+
+def record_norms(
+    old: NDArray, new: NDArray, grad: NDArray | None, starts: NDArray
+) -> NDArray:
+    """The tracker's norms in one pass, float64, in the order of its keys.
+
+    Segments are as in :func:`record_squares`. Element ``0:4`` are the whole
+    buffer's ``grad_norm``, ``param_norm`` (of ``old``), ``update_norm`` (of
+    ``new - old``) and ``update_ratio`` (NaN for a zero parameter norm), from
+    the sums of the segments' squares; then the same four for each segment.
+    Gradient norms are NaN without ``grad``.
+    """
+    out = np.empty(4 * (starts.shape[0] + 1))
+    with_grad = grad is not None
+    _record_norms(old, new, grad if with_grad else old, with_grad, starts, out)
+    return out
+
+
+#: Samples up to this size are selected in directly; larger ones through a
+#: histogram of their keys (see ``_bucket_quantiles``).
+SMALL_SAMPLE = 64
+
+#: Most buckets of that histogram.
+MAX_BUCKETS = 512
 
 
 @njit(cache=True, error_model="numpy")
@@ -129,26 +187,52 @@ def _select(a, lo, hi, k, low_buf, high_buf):  # pragma: no cover - compiled
 
 
 @njit(cache=True, error_model="numpy")
-def _strided_quantiles(flat, lo, hi, limit, qs, order, out):  # pragma: no cover
-    # Quantiles (np.quantile's linear interpolation) of flat[lo:hi], or of
-    # its every stride-th element when it has more than ``limit`` (> 0).
-    # ``order``: the order in which to place the order statistics.
-    nq = qs.shape[0]
-    if nq == 0:
+def _lerp(a, b, t):  # pragma: no cover - compiled
+    # np.quantile's interpolation between neighbours a <= b (from the upper
+    # one when t >= 0.5); equal neighbours give themselves (NumPy gives NaN
+    # for two equal infinities).
+    if a == b:
+        return a
+    d = b - a
+    if t >= 0.5:
+        return b - d * (1.0 - t)
+    return a + d * t
+
+
+def _scratch(m: int) -> tuple[NDArray, ...]:
+    """Work arrays for quantiles of up to ``m`` elements: keys, gathered
+    elements, two selection buffers, the histogram, the bucket -> slot table
+    (all -1; each use leaves it so) and room for the wanted ranks."""
+    return (
+        np.empty(m, dtype=np.uint64),
+        np.empty(m),
+        np.empty(m),
+        np.empty(m),
+        np.empty(MAX_BUCKETS, dtype=np.int64),
+        np.full(MAX_BUCKETS, -1, dtype=np.int64),
+    )
+
+
+@njit(cache=True, error_model="numpy")
+def _quantiles(sample, qs, order, out, scratch):  # pragma: no cover - compiled
+    # Quantiles (np.quantile's linear interpolation) of ``sample`` (no NaN),
+    # reordering it. ``qs`` ascending; ``order``: the order in which to place
+    # the order statistics when selecting directly.
+    if qs.shape[0] == 0:
         return
-    size = hi - lo
-    stride = 1
-    if limit > 0 and size > limit:
-        stride = (size + limit - 1) // limit
-    m = (size + stride - 1) // stride
-    sample = np.empty(m)
-    low_buf = np.empty(m)
-    high_buf = np.empty(m)
-    for i in range(m):
-        sample[i] = flat[lo + i * stride]
+    if sample.shape[0] <= SMALL_SAMPLE:
+        _placed_quantiles(sample, qs, order, out, scratch[2], scratch[3])
+    else:
+        _bucket_quantiles(sample, qs, out, scratch)
+
+
+@njit(cache=True, error_model="numpy")
+def _placed_quantiles(sample, qs, order, out, low_buf, high_buf):  # pragma: no cover
     # Only the order statistics needed, each selected between those already
     # placed; each upper neighbour is then the least element after it, up
     # to the next placed one.
+    m = sample.shape[0]
+    nq = qs.shape[0]
     placed = np.empty(nq, dtype=np.intp)
     count = 0
     for jj in range(nq):
@@ -183,7 +267,93 @@ def _strided_quantiles(flat, lo, hi, limit, qs, order, out):  # pragma: no cover
         b = sample[low + 1]
         for i in range(low + 2, stop):
             b = min(b, sample[i])
-        out[j] = a + (b - a) * fraction if b != a else a
+        out[j] = _lerp(a, b, fraction)
+
+
+@njit(cache=True, error_model="numpy")
+def _bucket_quantiles(sample, qs, out, scratch):  # pragma: no cover - compiled
+    # The same order statistics as _placed_quantiles, found without a
+    # data-dependent branch per element: each float maps to an integer key
+    # that sorts as the floats do (sign bit set for positives, all bits
+    # flipped for negatives); a histogram of the keys' top bits (the sign,
+    # the exponent and at least 4 mantissa bits: 16 buckets per octave,
+    # coarser only if the values span more than MAX_BUCKETS buckets) tells
+    # which bucket holds each wanted rank; one more pass gathers those
+    # buckets' few elements, and each rank is selected exactly among them.
+    # ``qs`` ascending, no NaN; ``scratch``: see _Scratch.
+    keys, gather, low_buf, high_buf, hist, slot = scratch
+    m = sample.shape[0]
+    nq = qs.shape[0]
+    bits = sample.view(np.uint64)
+    sign = np.uint64(1) << np.uint64(63)
+    kmin = ~np.uint64(0)
+    kmax = np.uint64(0)
+    for i in range(m):
+        b = bits[i]
+        key = b ^ ((np.uint64(0) - (b >> np.uint64(63))) | sign)
+        keys[i] = key
+        kmin = min(kmin, key)
+        kmax = max(kmax, key)
+    shift = np.uint64(48)
+    while (kmax >> shift) - (kmin >> shift) >= np.uint64(MAX_BUCKETS):
+        shift += np.uint64(1)
+    base = kmin >> shift
+    nb = np.int64((kmax >> shift) - base) + 1
+    hist[:nb] = 0
+    for i in range(m):
+        hist[np.int64((keys[i] >> shift) - base)] += 1
+    # The wanted ranks, ascending (each quantile's order statistic and the
+    # next, which it interpolates towards), their buckets and the elements
+    # below each bucket; then each distinct bucket's place in ``gather``.
+    nr = 2 * nq
+    ranks = np.empty(nr, dtype=np.int64)
+    buckets = np.empty(nr, dtype=np.int64)
+    below = np.empty(nr, dtype=np.int64)
+    for j in range(nq):
+        low = int(qs[j] * (m - 1))
+        ranks[2 * j] = low
+        ranks[2 * j + 1] = min(low + 1, m - 1)
+    bucket = 0
+    before = 0
+    for r in range(nr):
+        while before + hist[bucket] <= ranks[r]:
+            before += hist[bucket]
+            bucket += 1
+        buckets[r] = bucket
+        below[r] = before
+    starts = np.empty(nr + 1, dtype=np.int64)
+    fill = np.zeros(nr, dtype=np.int64)
+    distinct = 0
+    starts[0] = 0
+    for r in range(nr):
+        if slot[buckets[r]] < 0:
+            slot[buckets[r]] = distinct
+            starts[distinct + 1] = starts[distinct] + hist[buckets[r]]
+            distinct += 1
+    for i in range(m):
+        t = slot[np.int64((keys[i] >> shift) - base)]
+        if t >= 0:
+            gather[starts[t] + fill[t]] = sample[i]
+            fill[t] += 1
+    values = np.empty(nr)
+    for r in range(nr):
+        t = slot[buckets[r]]
+        lo = starts[t]
+        k = lo + ranks[r] - below[r]
+        _select(gather, lo, starts[t + 1], k, low_buf, high_buf)
+        values[r] = gather[k]
+    for r in range(nr):
+        slot[buckets[r]] = -1  # ready for the next sample
+    for j in range(nq):
+        position = qs[j] * (m - 1)
+        low = int(position)
+        a = values[2 * j]
+        fraction = position - low
+        if fraction == 0.0 or low + 1 >= m:
+            out[j] = a
+            continue
+        b = values[2 * j + 1]
+        out[j] = _lerp(a, b, fraction)
 
 
 @njit(cache=True, error_model="numpy")
@@ -203,36 +373,102 @@ def _sum(flat, lo, hi):  # pragma: no cover - compiled
 
 
 @njit(cache=True, error_model="numpy")
-def _summaries(flat, starts, qs, order, limit, means, quantiles):  # pragma: no cover
-    n = flat.shape[0]
-    k = starts.shape[0]
+def _sample_summaries(
+    values, bounds, pooled_lo, pooled_hi, sizes, qs, order, back, out, scratch
+):  # pragma: no cover - compiled
+    k = bounds.shape[0] - 1
+    nq = qs.shape[0]
+    width = nq + 1
+    found = np.empty(nq)
     total = 0.0
-    pooled_nan = False
+    weight = 0.0
+    any_nan = False
     for j in range(k + 1):
         if j < k:
-            lo = starts[j]
-            hi = starts[j + 1] if j + 1 < k else n
+            lo = bounds[j]
+            hi = bounds[j + 1]
         else:
-            lo = 0
-            hi = n
-        size = hi - lo
-        if size == 0:
-            means[j] = np.nan
-            quantiles[j, :] = np.nan
+            lo = pooled_lo
+            hi = pooled_hi
+        row = out[j * width : (j + 1) * width]
+        if hi == lo:
+            row[:] = np.nan
             continue
+        nan = _has_nan(values, lo, hi)
         if j < k:
-            mean = _sum(flat, lo, hi) / size
-            total += mean * size
-            nan = np.isnan(mean) and _has_nan(flat, lo, hi)
-            pooled_nan = pooled_nan or nan
+            mean = _sum(values, lo, hi) / (hi - lo)
+            total += mean * sizes[j]
+            weight += sizes[j]
+            any_nan = any_nan or nan
         else:
-            mean = means[0] if k == 1 else total / n
-            nan = pooled_nan
-        means[j] = mean
+            mean = total / weight
+            nan = nan or any_nan
+        row[0] = mean
         if nan:
-            quantiles[j, :] = np.nan
-        else:
-            _strided_quantiles(flat, lo, hi, limit, qs, order, quantiles[j])
+            row[1:] = np.nan
+            continue
+        # Each part is selected in place: the parts are summarised before the
+        # pooled range (which may span them) is.
+        _quantiles(values[lo:hi], qs, order, found, scratch)
+        for t in range(nq):
+            row[1 + t] = found[back[t]]
+
+
+class SampleSummaries:
+    """Mean and quantiles of each part of a signal's samples, and pooled.
+
+    Made once for a layout of samples: ``bounds`` (part ``j`` of the values
+    is ``values[bounds[j]:bounds[j + 1]]``), the pooled sample's range
+    ``pooled_lo:pooled_hi`` (which may be all of the parts), the parameters'
+    ``sizes`` and the ``quantiles`` (in any order); it keeps its work arrays.
+    Calling it on ``values`` (float64, reordered in place) returns one flat
+    float64 array: for each part and then pooled, the mean followed by the
+    quantiles in the given order, interpolated linearly between order
+    statistics as ``np.quantile`` does (equal neighbours give themselves,
+    where NumPy makes NaN of two equal infinities). The pooled mean is the
+    mean of the parts' means weighted by ``sizes``. Quantiles are NaN where a
+    sample (for the pooled row: any sample) holds NaN; an empty part's row
+    is NaN.
+    """
+
+    def __init__(
+        self,
+        bounds: NDArray,
+        pooled_lo: int,
+        pooled_hi: int,
+        sizes: Sequence[float],
+        quantiles: Sequence[float],
+    ) -> None:
+        quantiles = np.asarray(quantiles, dtype=np.float64)
+        ascending = np.argsort(quantiles, kind="stable")
+        self._args = (
+            np.asarray(bounds, dtype=np.intp),
+            int(pooled_lo),
+            int(pooled_hi),
+            np.asarray(sizes, dtype=np.float64),
+            quantiles[ascending],
+            _middle_first(len(quantiles)),
+            np.argsort(ascending, kind="stable").astype(np.intp),
+        )
+        self._out = np.empty((len(bounds)) * (len(quantiles) + 1))
+        self._scratch = _scratch(max(int(bounds[-1]), int(pooled_hi)))
+
+    def __call__(self, values: NDArray) -> NDArray:
+        _sample_summaries(values, *self._args, self._out, self._scratch)
+        return self._out
+
+
+def sample_summaries(
+    values: NDArray,
+    bounds: NDArray,
+    pooled_lo: int,
+    pooled_hi: int,
+    sizes: Sequence[float],
+    quantiles: Sequence[float],
+) -> NDArray:
+    """:class:`SampleSummaries` for one call (a fresh array)."""
+    summaries = SampleSummaries(bounds, pooled_lo, pooled_hi, sizes, quantiles)
+    return summaries(values).copy()
 
 
 @functools.lru_cache(maxsize=16)
@@ -248,31 +484,3 @@ def _middle_first(n: int) -> NDArray:
             order.append(mid)
             spans += [(lo, mid), (mid + 1, hi)]
     return np.array(order, dtype=np.intp)
-
-
-def segment_summaries(
-    flat: NDArray, starts: NDArray, quantiles: NDArray, limit: int
-) -> tuple[NDArray, NDArray]:
-    """Mean and quantiles of each segment of ``flat`` and of all of it.
-
-    Segments are as in :func:`old_and_update_squares`; row ``j < k`` of the
-    results is segment ``j``'s, row ``k`` the whole buffer's (its mean the
-    size-weighted mean of the segment means). Means accumulate in float64.
-    Quantiles interpolate linearly between order statistics as
-    ``np.quantile`` does, over every ``ceil(size / limit)``-th element from
-    the first when a segment (or the whole) has more than ``limit``
-    elements (``limit`` 0: all of them); they are NaN if any element is.
-    An empty segment's row is NaN.
-
-    Returns
-    -------
-    means : (k + 1,) float64
-    quantiles : (k + 1, len(quantiles)) float64
-    """
-    k = starts.shape[0]
-    means = np.empty(k + 1)
-    out = np.empty((k + 1, quantiles.shape[0]))
-    _summaries(
-        flat, starts, quantiles, _middle_first(len(quantiles)), limit, means, out
-    )
-    return means, out

@@ -57,7 +57,7 @@ def _apply(pi, mi, s, eps, alpha, lower, upper, sqrt_t, paper):
 
 
 @serial
-def _adabound_block(p, g, m, v, coef, maximize, mode, paper):
+def _adabound_loop(p, g, m, v, coef, maximize, mode, paper):
     # Scalars read once, before the loop: loads inside it could not be hoisted
     # past the stores (coef might alias an array) and would block vectorization.
     eps, alpha, lower, upper, sqrt_t = coef[5], coef[6], coef[7], coef[8], coef[9]
@@ -69,7 +69,25 @@ def _adabound_block(p, g, m, v, coef, maximize, mode, paper):
 
 
 @serial
+def _adabound_block(p, g, m, v, coef, maximize, mode, paper):
+    # One loop per variant, with ``paper`` a constant: as a variable, LLVM
+    # turns its branch into a select and divides every element by sqrt_t.
+    if paper:
+        _adabound_loop(p, g, m, v, coef, maximize, mode, True)
+    else:
+        _adabound_loop(p, g, m, v, coef, maximize, mode, False)
+
+
+@serial
 def _amsbound_block(p, g, m, v, vmax, coef, maximize, mode, paper):
+    if paper:
+        _amsbound_loop(p, g, m, v, vmax, coef, maximize, mode, True)
+    else:
+        _amsbound_loop(p, g, m, v, vmax, coef, maximize, mode, False)
+
+
+@serial
+def _amsbound_loop(p, g, m, v, vmax, coef, maximize, mode, paper):
     eps, alpha, lower, upper, sqrt_t = coef[5], coef[6], coef[7], coef[8], coef[9]
     for i in range(p.size):
         _, pi, mi, vi = moments(g[i], p[i], m[i], v[i], coef, maximize, mode)

@@ -69,7 +69,7 @@ def _apply(pi, mi, s, coef, ams_mode, denom_mode):
 
 
 @serial
-def _adam_block(p, g, m, v, coef, maximize, decay_mode, denom_mode):
+def _adam_loop(p, g, m, v, coef, maximize, decay_mode, denom_mode):
     # Without AMSGrad: no fourth array, so nothing aliases and LLVM vectorizes.
     for i in range(p.size):
         _, pi, mi, vi = moments(g[i], p[i], m[i], v[i], coef, maximize, decay_mode)
@@ -79,7 +79,20 @@ def _adam_block(p, g, m, v, coef, maximize, decay_mode, denom_mode):
 
 
 @serial
-def _amsgrad_block(p, g, m, v, vmax, coef, maximize, decay_mode, ams_mode, denom_mode):
+def _adam_block(p, g, m, v, coef, maximize, decay_mode, denom_mode):
+    # One loop per denominator form, each with the form as a constant. With
+    # the form a variable, LLVM turns the branches into selects and computes
+    # the square roots and divisions of both forms for every element.
+    if denom_mode == 0:
+        _adam_loop(p, g, m, v, coef, maximize, decay_mode, 0)
+    elif denom_mode == 1:
+        _adam_loop(p, g, m, v, coef, maximize, decay_mode, 1)
+    else:
+        _adam_loop(p, g, m, v, coef, maximize, decay_mode, 2)
+
+
+@serial
+def _amsgrad_loop(p, g, m, v, vmax, coef, maximize, decay_mode, ams_mode, denom_mode):
     for i in range(p.size):
         _, pi, mi, vi = moments(g[i], p[i], m[i], v[i], coef, maximize, decay_mode)
         m[i] = mi
@@ -90,6 +103,24 @@ def _amsgrad_block(p, g, m, v, vmax, coef, maximize, decay_mode, ams_mode, denom
             s = _nan_maximum(vmax[i], vi / coef[8])
         vmax[i] = s
         p[i] = _apply(pi, mi, s, coef, ams_mode, denom_mode)
+
+
+@serial
+def _amsgrad_block(p, g, m, v, vmax, coef, maximize, decay_mode, ams_mode, denom_mode):
+    # As _adam_block: each (AMSGrad form, denominator form) pair as constants.
+    if ams_mode == 1:
+        if denom_mode == 0:
+            _amsgrad_loop(p, g, m, v, vmax, coef, maximize, decay_mode, 1, 0)
+        elif denom_mode == 1:
+            _amsgrad_loop(p, g, m, v, vmax, coef, maximize, decay_mode, 1, 1)
+        else:
+            _amsgrad_loop(p, g, m, v, vmax, coef, maximize, decay_mode, 1, 2)
+    elif denom_mode == 0:
+        _amsgrad_loop(p, g, m, v, vmax, coef, maximize, decay_mode, 2, 0)
+    elif denom_mode == 1:
+        _amsgrad_loop(p, g, m, v, vmax, coef, maximize, decay_mode, 2, 1)
+    else:
+        _amsgrad_loop(p, g, m, v, vmax, coef, maximize, decay_mode, 2, 2)
 
 
 @serial

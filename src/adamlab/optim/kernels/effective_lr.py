@@ -1,0 +1,65 @@
+"""Adam's effective learning rate over a flat second-moment buffer, one pass.
+
+``out = scale / (sqrt(v) * inverse + eps)`` element by element, in ``v``'s
+dtype with the three scalars cast to it: ``scale`` is the step size
+``lr / bc1``, and ``sqrt(v) * inverse + eps`` (``inverse = 1 / sqrt(bc2)``)
+is the update's default denominator, computed as
+:func:`adamlab.optim.adam.adam_denominator` and the fused update compute it.
+So the result is bit-identical to the NumPy expression, without its
+temporaries and passes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import prange
+from numpy.typing import NDArray
+
+from adamlab.optim.kernels.common import BLOCK, PARALLEL_THRESHOLD, parallel, serial
+
+
+@serial
+def _element(vi, coef):  # pragma: no cover - compiled
+    d = np.sqrt(vi)
+    d = d * coef[0]
+    d = d + coef[1]
+    return coef[2] / d
+
+
+@serial
+def _serial(v, coef, out):  # pragma: no cover - compiled
+    for i in range(v.size):
+        out[i] = _element(v[i], coef)
+
+
+@serial
+def _serial_at(v, at, coef, out):  # pragma: no cover - compiled
+    for i in range(at.size):
+        out[i] = _element(v[at[i]], coef)
+
+
+@parallel
+def _parallel(v, coef, out):  # pragma: no cover - compiled
+    n = v.size
+    for b in prange((n + BLOCK - 1) // BLOCK):
+        for i in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
+            out[i] = _element(v[i], coef)
+
+
+def effective_lr(
+    v: NDArray, scale: float, inverse: float, eps: float, at: NDArray | None = None
+) -> NDArray:
+    """``scale / (sqrt(v) * inverse + eps)`` for a 1-D float array ``v``, or
+    for its elements at the integer positions ``at`` only (``len(at)``
+    values: the same as ``effective_lr(v[at], ...)``).
+
+    A zero denominator gives inf, as NumPy's division does (no warning).
+    """
+    coef = np.array([inverse, eps, scale], dtype=v.dtype)
+    if at is not None:
+        out = np.empty(at.shape[0], dtype=v.dtype)
+        _serial_at(v, at, coef, out)
+        return out
+    out = np.empty_like(v)
+    (_parallel if v.size >= PARALLEL_THRESHOLD else _serial)(v, coef, out)
+    return out
