@@ -68,8 +68,9 @@ def _segment_squares(flat: NDArray, starts: NDArray) -> NDArray:
     """Sum of squares of each segment of ``flat`` beginning at ``starts``."""
     if flat.size == 0:
         return np.zeros(len(starts))
-    squared = flat * flat
-    out = np.add.reduceat(squared, np.minimum(starts, flat.size - 1))
+    with np.errstate(over="ignore"):  # inf, as the kernel gives it
+        squared = flat * flat
+        out = np.add.reduceat(squared, np.minimum(starts, flat.size - 1))
     # reduceat gives one element for an empty segment; zero those.
     sizes = np.diff(np.append(starts, flat.size))
     out[sizes == 0] = 0.0
@@ -164,7 +165,8 @@ class Tracker(Callback):
         Record at step 1 and at every step that is a multiple of ``every``.
     quantiles
         Quantiles (in (0, 1)) that summarise array signals such as
-        ``effective_lr``, besides their mean.
+        ``effective_lr``, besides their mean; each is recorded as ``p`` and
+        its rounded percent (``0.1``: ``p10``), so no two may share one.
     per_parameter
         Also record ``metric/parameter_name`` keys (the whole-model keys are
         always recorded).
@@ -237,9 +239,17 @@ class Tracker(Callback):
         self._steps_seen = 0
         self._flat_cache: dict[str, tuple[tuple[NDArray, ...], NDArray | None]] = {}
         self._labels = [f"p{round(q * 100):02d}" for q in quantiles]
+        for i, label in enumerate(self._labels):
+            if label in self._labels[:i]:
+                first = quantiles[self._labels.index(label)]
+                raise ValueError(
+                    f"quantiles {first} and {quantiles[i]} would both be recorded "
+                    f"as {label!r}: give quantiles that differ in their rounded "
+                    f"percent"
+                )
         self._key_cache: dict[tuple, Any] = {}
         self._norm_keys: dict[str, tuple[str, ...]] = {}
-        self._plan: tuple | None = None
+        self._plan: _Plan | None = None
         self._layouts: dict[tuple[int, ...], tuple[NDArray, NDArray, int, int]] = {}
         self._summarizers: dict[tuple[int, ...], Any] = {}
 
@@ -541,11 +551,16 @@ class Tracker(Callback):
                 parts = [b.reshape(-1) for b in before]
             old = np.concatenate(parts, dtype=np.float64)
             now = np.concatenate([p.reshape(-1) for p in params], dtype=np.float64)
-            np.subtract(now, old, out=now)
+            # Parameters made inf by a step under nonfinite="ignore": NaN, as
+            # the kernel gives it, without a warning.
+            with np.errstate(invalid="ignore"):
+                np.subtract(now, old, out=now)
             out = np.full((3, len(params)), np.nan)
             out[0] = _segment_squares(old, starts)
             out[1] = _segment_squares(now, starts)
-        if grads is not None and grad is None:
+        if grads is not None and (grad is None or kernel is None):
+            # (Also when the gradients tile a buffer but the parameters do
+            # not: only the kernel above reads ``grad``.)
             present = [g is not None for g in grads]
             flat = np.concatenate(
                 [

@@ -1,0 +1,63 @@
+"""Tracker norms for every layout of parameters and gradients, against float64
+sums written out here."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+from adamlab.optim import Adam
+from adamlab.optim.layout import pack
+from adamlab.track import Tracker
+
+SHAPES = [(3, 4), (4,)]
+
+
+def reference_norm(arrays):
+    return math.sqrt(sum(float(np.sum(np.square(a, dtype=np.float64))) for a in arrays))
+
+
+@pytest.mark.parametrize("flat_params", [False, True])
+@pytest.mark.parametrize("flat_grads", [False, True])
+def test_grad_norm_for_every_layout(flat_params, flat_grads):
+    # Separate parameter arrays with gradients in one buffer once gave NaN.
+    rng = np.random.default_rng(0)
+    init = [rng.normal(size=s) for s in SHAPES]
+    params = pack(init)[1] if flat_params else init
+    opt = Adam([("w", params[0]), ("b", params[1])], lr=0.1)
+    tracker = Tracker.watch(opt, every=1)
+    buffer, views = pack([np.zeros(s) for s in SHAPES])
+    for _ in range(3):
+        grads = [rng.normal(size=s) for s in SHAPES]
+        for view, g in zip(views, grads):
+            view[...] = g
+        tracker.step(views if flat_grads else grads, loss=0.0)
+        record = tracker.records[-1]
+        assert record["grad_norm"] == pytest.approx(reference_norm(grads), rel=1e-12)
+        for name, g in zip(("w", "b"), grads):
+            assert record[f"grad_norm/{name}"] == pytest.approx(
+                reference_norm([g]), rel=1e-12
+            )
+
+
+def test_infinite_parameter_gives_nan_update_without_warning():
+    # inf - inf in the update of separate arrays: NaN, as the flat kernel
+    # gives it, and no RuntimeWarning from the tracker.
+    w = np.array([np.inf, 1.0])
+    b = np.array([2.0])
+    opt = Adam([("w", w), ("b", b)], lr=0.1)
+    tracker = Tracker.watch(opt, every=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tracker.step([np.array([1.0, 1.0]), np.array([1.0])], loss=0.0)
+    record = tracker.records[-1]
+    assert math.isnan(record["update_norm/w"])
+    assert record["update_norm/b"] == pytest.approx(0.1, rel=1e-6)
+
+
+@pytest.mark.parametrize("quantiles", [(0.25, 0.254), (0.5, 0.5), (0.1, 0.9, 0.096)])
+def test_quantiles_sharing_a_key_are_refused(quantiles):
+    # Each would overwrite the other's p25 / p50 / p10 key silently.
+    with pytest.raises(ValueError, match="would both be recorded"):
+        Tracker(quantiles=quantiles)
