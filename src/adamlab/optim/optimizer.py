@@ -494,7 +494,10 @@ class Optimizer:
                     for g in group_grads
                 ]
             states = self._group_states[index]
-            self._step_group(index, group, self._params[where], group_grads, states)
+            # NaN and inf pass through silently, as in the fused kernels (NumPy's
+            # error model there): only nonfinite="ignore" lets them in.
+            with np.errstate(all="ignore"):
+                self._step_group(index, group, self._params[where], group_grads, states)
 
         self.completed_steps += 1
         for schedule in self.schedules:
