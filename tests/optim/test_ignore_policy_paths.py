@@ -5,8 +5,8 @@ import warnings
 import numpy as np
 import pytest
 
-from adamlab.optim.registry import make_optimizer
 from adamlab.optim.layout import pack
+from adamlab.optim.registry import make_optimizer
 
 NAMES = ["adam", "adamw", "amsgrad", "nadam", "radam", "adamax", "adabound"]
 
