@@ -38,17 +38,14 @@ class TimedTracker(Tracker):
         self.seconds += time.perf_counter() - started
 
 
-#: Optimizer steps of a run (set by the first run).
-STEPS = [0]
-
-
-def train_seconds(config: RunConfig, every: int | None) -> tuple[float, float]:
-    """The loop's time, and the part of it spent in the tracker's hooks."""
+def train_seconds(config: RunConfig, every: int | None) -> tuple[float, float, int]:
+    """The loop's time, the part of it spent in the tracker's hooks, and the
+    number of optimizer steps."""
     tracker = None if every is None else TimedTracker(every)
     trainer = build(config, callbacks=() if tracker is None else (tracker,))
     trainer.fit()
-    STEPS[0] = trainer.step
-    return trainer.train_seconds, 0.0 if tracker is None else tracker.seconds
+    hooks = 0.0 if tracker is None else tracker.seconds
+    return trainer.train_seconds, hooks, trainer.step
 
 
 def main() -> None:
@@ -76,7 +73,7 @@ def main() -> None:
     for i in range(args.repeats):
         order = (None, args.every) if i % 2 == 0 else (args.every, None)
         for every in order:
-            seconds, hooks = train_seconds(config, every)
+            seconds, hooks, steps = train_seconds(config, every)
             if every is None:
                 plain.append(seconds)
             else:
@@ -86,7 +83,6 @@ def main() -> None:
     pairs = [t / p for t, p in zip(tracked, plain)]
     q1, q2, q3 = statistics.quantiles(pairs, n=4)
     h1, h2, h3 = statistics.quantiles(inside, n=4)
-    steps = STEPS[0]
     records = 1 + steps // args.every
     print(
         f"{args.task}/{args.optimizer} {args.epochs} epochs batch {args.batch_size}, "

@@ -15,7 +15,6 @@ numba is imported when this module is, so import it only when recording.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -48,39 +47,6 @@ def _two_sums(old, new):  # pragma: no cover - compiled
         a += x * x
         b += d * d
     return a, b
-
-
-@njit(cache=True, error_model="numpy")
-def _record_squares(old, new, grad, with_grad, starts, out):  # pragma: no cover
-    n = old.shape[0]
-    k = starts.shape[0]
-    for j in range(k):
-        lo = starts[j]
-        hi = starts[j + 1] if j + 1 < k else n
-        if with_grad:
-            out[0, j], out[1, j], out[2, j] = _three_sums(
-                old[lo:hi], new[lo:hi], grad[lo:hi]
-            )
-        else:
-            out[0, j], out[1, j] = _two_sums(old[lo:hi], new[lo:hi])
-            out[2, j] = np.nan
-
-
-def record_squares(
-    old: NDArray, new: NDArray, grad: NDArray | None, starts: NDArray
-) -> NDArray:
-    """Per segment, the sums of squares of ``old``, of ``new - old`` and of
-    ``grad``, in one pass.
-
-    ``old``, ``new`` and ``grad`` are 1-D arrays of one length; segment ``j``
-    runs from ``starts[j]`` to ``starts[j + 1]`` (the last to the end). Returns
-    a float64 array of shape ``(3, len(starts))``: rows old, update, gradient
-    (NaN without ``grad``).
-    """
-    out = np.empty((3, starts.shape[0]))
-    with_grad = grad is not None
-    _record_squares(old, new, grad if with_grad else old, with_grad, starts, out)
-    return out
 
 
 @njit(cache=True, error_model="numpy")
@@ -120,7 +86,8 @@ def record_norms(
 ) -> NDArray:
     """The tracker's norms in one pass, float64, in the order of its keys.
 
-    Segments are as in :func:`record_squares`. Element ``0:4`` are the whole
+    Segment ``j`` of the 1-D buffers runs from ``starts[j]`` to
+    ``starts[j + 1]`` (the last to the end). Element ``0:4`` are the whole
     buffer's ``grad_norm``, ``param_norm`` (of ``old``), ``update_norm`` (of
     ``new - old``) and ``update_ratio`` (NaN for a zero parameter norm), from
     the sums of the segments' squares; then the same four for each segment.
@@ -131,10 +98,6 @@ def record_norms(
     _record_norms(old, new, grad if with_grad else old, with_grad, starts, out)
     return out
 
-
-#: Samples up to this size are selected in directly; larger ones through a
-#: histogram of their keys (see ``_bucket_quantiles``).
-SMALL_SAMPLE = 64
 
 #: Most buckets of that histogram.
 MAX_BUCKETS = 512
@@ -201,8 +164,8 @@ def _lerp(a, b, t):  # pragma: no cover - compiled
 
 def _scratch(m: int) -> tuple[NDArray, ...]:
     """Work arrays for quantiles of up to ``m`` elements: keys, gathered
-    elements, two selection buffers, the histogram, the bucket -> slot table
-    (all -1; each use leaves it so) and room for the wanted ranks."""
+    elements, two selection buffers, the histogram and the bucket -> slot
+    table (all -1; each use leaves it so)."""
     return (
         np.empty(m, dtype=np.uint64),
         np.empty(m),
@@ -214,73 +177,18 @@ def _scratch(m: int) -> tuple[NDArray, ...]:
 
 
 @njit(cache=True, error_model="numpy")
-def _quantiles(sample, qs, order, out, scratch):  # pragma: no cover - compiled
+def _quantiles(sample, qs, out, scratch):  # pragma: no cover - compiled
     # Quantiles (np.quantile's linear interpolation) of ``sample`` (no NaN),
-    # reordering it. ``qs`` ascending; ``order``: the order in which to place
-    # the order statistics when selecting directly.
+    # reordering it: each float maps to an integer key that sorts as the
+    # floats do (sign bit set for positives, all bits flipped for negatives);
+    # a histogram of the keys' top bits (the sign, the exponent and at least
+    # 4 mantissa bits: 16 buckets per octave, coarser only if the values span
+    # more than MAX_BUCKETS buckets) tells which bucket holds each wanted
+    # rank; one more pass gathers those buckets' few elements, and each rank
+    # is selected exactly among them. No per-element branch depends on the
+    # data. ``qs`` ascending; ``scratch``: see _scratch.
     if qs.shape[0] == 0:
         return
-    if sample.shape[0] <= SMALL_SAMPLE:
-        _placed_quantiles(sample, qs, order, out, scratch[2], scratch[3])
-    else:
-        _bucket_quantiles(sample, qs, out, scratch)
-
-
-@njit(cache=True, error_model="numpy")
-def _placed_quantiles(sample, qs, order, out, low_buf, high_buf):  # pragma: no cover
-    # Only the order statistics needed, each selected between those already
-    # placed; each upper neighbour is then the least element after it, up
-    # to the next placed one.
-    m = sample.shape[0]
-    nq = qs.shape[0]
-    placed = np.empty(nq, dtype=np.intp)
-    count = 0
-    for jj in range(nq):
-        low = int(qs[order[jj]] * (m - 1))
-        first = 0
-        stop = m
-        done = False
-        for t in range(count):
-            p = placed[t]
-            if p == low:
-                done = True
-            elif p < low:
-                first = max(first, p + 1)
-            else:
-                stop = min(stop, p)
-        if not done:
-            _select(sample, first, stop, low, low_buf, high_buf)
-            placed[count] = low
-            count += 1
-    for j in range(nq):
-        position = qs[j] * (m - 1)
-        low = int(position)
-        a = sample[low]
-        fraction = position - low
-        if fraction == 0.0 or low + 1 >= m:
-            out[j] = a
-            continue
-        stop = m
-        for t in range(count):
-            if low < placed[t] < stop:
-                stop = placed[t] + 1
-        b = sample[low + 1]
-        for i in range(low + 2, stop):
-            b = min(b, sample[i])
-        out[j] = _lerp(a, b, fraction)
-
-
-@njit(cache=True, error_model="numpy")
-def _bucket_quantiles(sample, qs, out, scratch):  # pragma: no cover - compiled
-    # The same order statistics as _placed_quantiles, found without a
-    # data-dependent branch per element: each float maps to an integer key
-    # that sorts as the floats do (sign bit set for positives, all bits
-    # flipped for negatives); a histogram of the keys' top bits (the sign,
-    # the exponent and at least 4 mantissa bits: 16 buckets per octave,
-    # coarser only if the values span more than MAX_BUCKETS buckets) tells
-    # which bucket holds each wanted rank; one more pass gathers those
-    # buckets' few elements, and each rank is selected exactly among them.
-    # ``qs`` ascending, no NaN; ``scratch``: see _Scratch.
     keys, gather, low_buf, high_buf, hist, slot = scratch
     m = sample.shape[0]
     nq = qs.shape[0]
@@ -374,7 +282,7 @@ def _sum(flat, lo, hi):  # pragma: no cover - compiled
 
 @njit(cache=True, error_model="numpy")
 def _sample_summaries(
-    values, bounds, pooled_lo, pooled_hi, sizes, qs, order, back, out, scratch
+    values, bounds, pooled_lo, pooled_hi, sizes, qs, back, out, scratch
 ):  # pragma: no cover - compiled
     k = bounds.shape[0] - 1
     nq = qs.shape[0]
@@ -409,7 +317,7 @@ def _sample_summaries(
             continue
         # Each part is selected in place: the parts are summarised before the
         # pooled range (which may span them) is.
-        _quantiles(values[lo:hi], qs, order, found, scratch)
+        _quantiles(values[lo:hi], qs, found, scratch)
         for t in range(nq):
             row[1 + t] = found[back[t]]
 
@@ -447,7 +355,6 @@ class SampleSummaries:
             int(pooled_hi),
             np.asarray(sizes, dtype=np.float64),
             quantiles[ascending],
-            _middle_first(len(quantiles)),
             np.argsort(ascending, kind="stable").astype(np.intp),
         )
         self._out = np.empty((len(bounds)) * (len(quantiles) + 1))
@@ -469,18 +376,3 @@ def sample_summaries(
     """:class:`SampleSummaries` for one call (a fresh array)."""
     summaries = SampleSummaries(bounds, pooled_lo, pooled_hi, sizes, quantiles)
     return summaries(values).copy()
-
-
-@functools.lru_cache(maxsize=16)
-def _middle_first(n: int) -> NDArray:
-    """0..n-1 in the order middle, then the middles of each half, and so on:
-    each order statistic placed splits the range left for the next ones."""
-    order: list[int] = []
-    spans = [(0, n)]
-    while spans:
-        lo, hi = spans.pop(0)
-        if lo < hi:
-            mid = (lo + hi) // 2
-            order.append(mid)
-            spans += [(lo, mid), (mid + 1, hi)]
-    return np.array(order, dtype=np.intp)

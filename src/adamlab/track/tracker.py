@@ -88,35 +88,6 @@ def _kernel(name: str) -> Any:
     return getattr(norms, name) if name else norms
 
 
-def _tiled_base(arrays: list[NDArray]) -> NDArray | None:
-    """The 1-D float array whose memory ``arrays`` (none empty) tile exactly,
-    in order, if they are all views of it; else None. (Leaner than
-    :func:`flat_view`, for arrays made fresh at each recording.)"""
-    base = arrays[0].base
-    if (
-        type(base) is not np.ndarray
-        or base.ndim != 1
-        or base.dtype.kind != "f"
-        or not base.flags.c_contiguous
-    ):
-        return None
-    dtype = base.dtype
-    expected = base.__array_interface__["data"][0]
-    for array in arrays:
-        if (
-            array.base is not base
-            or array.dtype != dtype
-            or not array.size
-            or not array.flags.c_contiguous
-            or array.__array_interface__["data"][0] != expected
-        ):
-            return None
-        expected += array.nbytes
-    if expected != base.__array_interface__["data"][0] + base.nbytes:
-        return None
-    return base
-
-
 @dataclass(slots=True)
 class _Plan:
     """The fast path's layout, valid while the same arrays come back: the
@@ -137,10 +108,6 @@ class _Plan:
     kernels: Any
     norm_labels: tuple[str, ...]
     labels: dict[Any, tuple[str, ...]] = field(default_factory=dict)
-
-
-def _ratio(numerator: float, denominator: float) -> float:
-    return numerator / denominator if denominator > 0 else math.nan
 
 
 def _scalar(value: Any) -> float | int | None:
@@ -248,7 +215,6 @@ class Tracker(Callback):
                     f"percent"
                 )
         self._key_cache: dict[tuple, Any] = {}
-        self._norm_keys: dict[str, tuple[str, ...]] = {}
         self._plan: _Plan | None = None
         self._layouts: dict[tuple[int, ...], tuple[NDArray, NDArray, int, int]] = {}
         self._summarizers: dict[tuple[int, ...], Any] = {}
@@ -366,31 +332,13 @@ class Tracker(Callback):
             return record
         starts = self._offsets(params)
 
-        # The general path. Squared norms per parameter, in float64 (rows:
-        # parameters before the step, update, gradient): one kernel pass over
-        # flat buffers, else one vectorised pass over concatenations.
+        # The general path: the same norms from NumPy over concatenations
+        # (or the kernel, where parameters and gradients are flat but the
+        # optimizer has no flat_diagnostics), then optimizer.diagnostics().
         names = optimizer.param_names
-        squares = self._squares(before, params, grads, starts)
-        old, update, grad = np.sqrt(squares.sum(axis=1)).tolist()
-        record["grad_norm"] = grad
-        record["param_norm"] = old
-        record["update_norm"] = update
-        record["update_ratio"] = _ratio(update, old)
-        if self.per_parameter:
-            p, u, g = np.sqrt(squares).tolist()
-            for name, gi, pi, ui in zip(names, g, p, u):
-                keys = self._norm_keys.get(name)
-                if keys is None:
-                    keys = self._norm_keys[name] = tuple(
-                        f"{key}/{name}"
-                        for key in ("grad_norm", "param_norm", "update_norm")
-                        + ("update_ratio",)
-                    )
-                record[keys[0]] = gi
-                record[keys[1]] = pi
-                record[keys[2]] = ui
-                record[keys[3]] = ui / pi if pi > 0 else math.nan
-
+        values = self._norms(before, params, grads, starts)
+        labels = self._norm_labels(names)
+        record.update(zip(labels if self.per_parameter else labels[:4], values))
         self._add_diagnostics(record, optimizer.diagnostics(), names, params)
         return record
 
@@ -526,41 +474,37 @@ class Tracker(Callback):
             self._key_cache[("norms", tuple(names))] = found
         return found
 
-    def _squares(
+    def _norms(
         self,
         before: NDArray | list[NDArray],
         params: list[NDArray],
         grads: Sequence[NDArray | None] | None,
         starts: NDArray,
-    ) -> NDArray:
-        """Per-parameter squared norms, float64, shape ``(3, parameters)``:
-        rows the parameters before the step, the update, and the gradient (NaN
-        for an absent one, or without ``grads``)."""
-        new = self._flat(params, "params") if isinstance(before, np.ndarray) else None
-        grad = self._grad_flat(grads)
-        kernel = None
-        if new is not None and new.size == before.size:
-            kernel = _kernel("record_squares")
-        if kernel is not None:
-            out = kernel(before, new, grad, starts)
+    ) -> list[float]:
+        """The values of :meth:`_norm_labels`, as
+        :func:`adamlab.track.norms.record_norms` computes them (NaN gradient
+        norms for an absent gradient, or without ``grads``)."""
+        if type(before) is np.ndarray:
+            new = self._flat(params, "params")
+            grad = None if grads is None else self._grad_flat(grads)
+            if new is not None and (grads is None or grad is not None):
+                kernels = _kernel("")
+                if kernels is not None:
+                    return kernels.record_norms(before, new, grad, starts).tolist()
+            ends = starts.tolist()[1:] + [before.size]
+            parts = [before[a:b] for a, b in zip(starts.tolist(), ends)]
         else:
-            if isinstance(before, np.ndarray):
-                ends = starts.tolist()[1:] + [before.size]
-                parts = [before[a:b] for a, b in zip(starts.tolist(), ends)]
-            else:
-                parts = [b.reshape(-1) for b in before]
-            old = np.concatenate(parts, dtype=np.float64)
-            now = np.concatenate([p.reshape(-1) for p in params], dtype=np.float64)
-            # Parameters made inf by a step under nonfinite="ignore": NaN, as
-            # the kernel gives it, without a warning.
-            with np.errstate(invalid="ignore"):
-                np.subtract(now, old, out=now)
-            out = np.full((3, len(params)), np.nan)
-            out[0] = _segment_squares(old, starts)
-            out[1] = _segment_squares(now, starts)
-        if grads is not None and (grad is None or kernel is None):
-            # (Also when the gradients tile a buffer but the parameters do
-            # not: only the kernel above reads ``grad``.)
+            parts = [b.reshape(-1) for b in before]
+        old = np.concatenate(parts, dtype=np.float64)
+        now = np.concatenate([p.reshape(-1) for p in params], dtype=np.float64)
+        # Parameters made inf by a step under nonfinite="ignore": NaN, as the
+        # kernel gives it, without a warning.
+        with np.errstate(invalid="ignore"):
+            np.subtract(now, old, out=now)
+        squares = np.full((3, len(params)), np.nan)
+        squares[0] = _segment_squares(old, starts)
+        squares[1] = _segment_squares(now, starts)
+        if grads is not None:
             present = [g is not None for g in grads]
             flat = np.concatenate(
                 [
@@ -569,8 +513,13 @@ class Tracker(Callback):
                 ],
                 dtype=np.float64,
             )
-            out[2] = np.where(present, _segment_squares(flat, starts), np.nan)
-        return out
+            squares[2] = np.where(present, _segment_squares(flat, starts), np.nan)
+        # Columns: the whole model, then each parameter; rows as record_norms.
+        squares = np.column_stack([squares.sum(axis=1), squares])
+        old, update, grad = np.sqrt(squares)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = np.where(old > 0, update / old, np.nan)
+        return np.stack([grad, old, update, ratio], axis=1).reshape(-1).tolist()
 
     def _flat(self, arrays: Sequence[NDArray], slot: str) -> NDArray | None:
         """:func:`flat_view` of ``arrays``, remembered while they are the same
@@ -756,7 +705,7 @@ class Tracker(Callback):
         for key, (seen_names, seen) in arrays.items():
             sizes = tuple(a.size for a in seen)
             at = self._layout(sizes)[0]
-            flat = _tiled_base(seen) if all(sizes) else None
+            flat = flat_view(seen)
             if flat is None:
                 flat = np.concatenate([a.reshape(-1) for a in seen])
             self._add_summaries(
