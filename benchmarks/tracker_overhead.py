@@ -1,15 +1,17 @@
 """Overhead of the tracker recording every 10 steps, relative to plain training.
 
-Runs tracked and untracked training of the same configuration in interleaved
-pairs (the order alternating) and reports the median of each, their ratio,
-the median and quartiles of the pairs' own ratios (each pair ran back to
-back, so a machine that slows down for a while moves both), and, measured
-inside each tracked run, the time spent in the tracker's step hooks over the
-rest of that run (blind to any cost the tracker leaves in caches, but immune
-to the machine's drift). Times are the training loop's own
-(``train_seconds``: the epochs' batches, without validation).
+Runs untracked training, tracked training (a plain :class:`Tracker`) and
+tracked training whose step hooks are timed, of the same configuration, in
+interleaved triples (the order alternating), and reports the median of each,
+the ratio of the medians, the median and quartiles of the triples' own
+tracked/untracked ratios (each triple ran back to back, so a machine that
+slows down for a while moves all three), and, from the timed runs, the time
+spent in the tracker's step hooks over the rest of that run (blind to any
+cost the tracker leaves in caches, but immune to the machine's drift; the
+timing itself is kept out of the paired ratios). Times are the training
+loop's own (``train_seconds``: the epochs' batches, without validation).
 
-    PYTHONPATH=src python3 benchmarks/tracker_overhead.py --repeats 21 --epochs 4
+    PYTHONPATH=src python3 benchmarks/tracker_overhead.py --repeats 21 --epochs 8
 """
 
 from __future__ import annotations
@@ -38,14 +40,15 @@ class TimedTracker(Tracker):
         self.seconds += time.perf_counter() - started
 
 
-def train_seconds(config: RunConfig, every: int | None) -> tuple[float, float, int]:
-    """The loop's time, the part of it spent in the tracker's hooks, and the
+def train_seconds(
+    config: RunConfig, tracker: Tracker | None
+) -> tuple[float, float, int]:
+    """The loop's time with ``tracker`` (or none), the part of it spent in
+    the tracker's hooks (0 unless it is a :class:`TimedTracker`), and the
     number of optimizer steps."""
-    tracker = None if every is None else TimedTracker(every)
     trainer = build(config, callbacks=() if tracker is None else (tracker,))
     trainer.fit()
-    hooks = 0.0 if tracker is None else tracker.seconds
-    return trainer.train_seconds, hooks, trainer.step
+    return trainer.train_seconds, getattr(tracker, "seconds", 0.0), trainer.step
 
 
 def main() -> None:
@@ -67,18 +70,23 @@ def main() -> None:
         batch_size=args.batch_size,
         **({} if args.hidden is None else {"hidden": tuple(args.hidden)}),
     )
-    train_seconds(config, args.every)  # warm up kernels and caches
-    train_seconds(config, None)
-    plain, tracked, inside = [], [], []
+    kinds = {
+        "untracked": lambda: None,
+        "tracked": lambda: Tracker(args.every),
+        "timed": lambda: TimedTracker(args.every),
+    }
+    for make in kinds.values():  # warm up kernels and caches
+        train_seconds(config, make())
+    times = {kind: [] for kind in kinds}
+    inside = []
     for i in range(args.repeats):
-        order = (None, args.every) if i % 2 == 0 else (args.every, None)
-        for every in order:
-            seconds, hooks, steps = train_seconds(config, every)
-            if every is None:
-                plain.append(seconds)
-            else:
-                tracked.append(seconds)
+        order = list(kinds) if i % 2 == 0 else list(kinds)[::-1]
+        for kind in order:
+            seconds, hooks, steps = train_seconds(config, kinds[kind]())
+            times[kind].append(seconds)
+            if kind == "timed":
                 inside.append(hooks / (seconds - hooks))
+    plain, tracked = times["untracked"], times["tracked"]
     a, b = statistics.median(plain), statistics.median(tracked)
     pairs = [t / p for t, p in zip(tracked, plain)]
     q1, q2, q3 = statistics.quantiles(pairs, n=4)

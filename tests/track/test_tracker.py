@@ -342,7 +342,7 @@ def test_fast_flat_path_records_what_the_general_path_records(
     per_parameter, quantiles, monkeypatch
 ):
     # Two identical runs: gradients in one buffer (the fast path: one kernel
-    # for the norms and one per array signal) and gradients as separate
+    # call for the norms and the signals' summaries) and gradients as separate
     # arrays (the general path, through optimizer.diagnostics()).
     from adamlab.optim.layout import pack
     from adamlab.track import norms
@@ -351,9 +351,11 @@ def test_fast_flat_path_records_what_the_general_path_records(
     shapes = [(40, 30), (30,), (30, 3), (3,)]
     grad_seq = [[rng.normal(size=s) for s in shapes] for _ in range(4)]
     fast_calls = []
-    record_norms = norms.record_norms
+    record = norms.SampleSummaries.record
     monkeypatch.setattr(
-        norms, "record_norms", lambda *a: fast_calls.append(1) or record_norms(*a)
+        norms.SampleSummaries,
+        "record",
+        lambda *a: fast_calls.append(1) or record(*a),
     )
     records = []
     for flat_grads in (True, False):

@@ -518,18 +518,34 @@ def _effective_lr(
     """``scale / (sqrt(v) * inverse + eps)`` for 1-D ``v`` (only at positions
     ``at`` if given), in its dtype: the compiled kernel's, or NumPy's
     (bit-identical) without numba. The kernel is imported at the first call."""
+    kernel = _EFFECTIVE_LR
+    if kernel is None:
+        kernel = _load_effective_lr()
+    if kernel is not False:
+        return kernel(v, scale, inverse, eps, at)
+    if at is not None:  # pragma: no cover - numba is a dependency
+        v = v[at]
+    cast = v.dtype.type
+    effective = np.sqrt(v)
+    effective *= cast(inverse)
+    effective += cast(eps)
+    with np.errstate(divide="ignore"):
+        return np.divide(cast(scale), effective, out=effective)
+
+
+#: The compiled effective-lr kernel once imported (False without numba); the
+#: tracker calls it at every recording, where an import statement costs more.
+_EFFECTIVE_LR: Any = None
+
+
+def _load_effective_lr() -> Any:
+    global _EFFECTIVE_LR
     try:
         from adamlab.optim.kernels.effective_lr import effective_lr
     except ImportError:  # pragma: no cover - numba is a dependency
-        if at is not None:
-            v = v[at]
-        cast = v.dtype.type
-        effective = np.sqrt(v)
-        effective *= cast(inverse)
-        effective += cast(eps)
-        with np.errstate(divide="ignore"):
-            return np.divide(cast(scale), effective, out=effective)
-    return effective_lr(v, scale, inverse, eps, at)
+        effective_lr = False
+    _EFFECTIVE_LR = effective_lr
+    return effective_lr
 
 
 class AdamW(Adam):

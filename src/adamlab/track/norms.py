@@ -162,20 +162,6 @@ def _lerp(a, b, t):  # pragma: no cover - compiled
     return a + d * t
 
 
-def _scratch(m: int) -> tuple[NDArray, ...]:
-    """Work arrays for quantiles of up to ``m`` elements: keys, gathered
-    elements, two selection buffers, the histogram and the bucket -> slot
-    table (all -1; each use leaves it so)."""
-    return (
-        np.empty(m, dtype=np.uint64),
-        np.empty(m),
-        np.empty(m),
-        np.empty(m),
-        np.empty(MAX_BUCKETS, dtype=np.int64),
-        np.full(MAX_BUCKETS, -1, dtype=np.int64),
-    )
-
-
 @njit(cache=True, error_model="numpy")
 def _quantiles(sample, qs, out, scratch):  # pragma: no cover - compiled
     # Quantiles (np.quantile's linear interpolation) of ``sample`` (no NaN),
@@ -186,7 +172,8 @@ def _quantiles(sample, qs, out, scratch):  # pragma: no cover - compiled
     # more than MAX_BUCKETS buckets) tells which bucket holds each wanted
     # rank; one more pass gathers those buckets' few elements, and each rank
     # is selected exactly among them. No per-element branch depends on the
-    # data. ``qs`` ascending; ``scratch``: see _scratch.
+    # data. ``qs`` ascending; ``scratch``: see _unpack (the -1s of the slot
+    # table are left as found).
     if qs.shape[0] == 0:
         return
     keys, gather, low_buf, high_buf, hist, slot = scratch
@@ -281,7 +268,7 @@ def _sum(flat, lo, hi):  # pragma: no cover - compiled
 
 
 @njit(cache=True, error_model="numpy")
-def _sample_summaries(
+def _summaries_into(
     values, bounds, pooled_lo, pooled_hi, sizes, qs, back, out, scratch
 ):  # pragma: no cover - compiled
     k = bounds.shape[0] - 1
@@ -322,6 +309,72 @@ def _sample_summaries(
             row[1 + t] = found[back[t]]
 
 
+# A layout travels to the kernels packed into one int64 and one float64
+# array (each array argument costs a compiled call about half a microsecond
+# when the caches are cold, as they are between training steps). ``ints``:
+# a header (segments k, quantiles nq, sample length m, pooled_lo,
+# pooled_hi), the segments' starts (k), the parts' bounds (k + 1), ``back``
+# (nq), the histogram and the bucket -> slot table (MAX_BUCKETS each) and
+# the keys (m, as uint64). ``floats``: the sizes (k), the ascending
+# quantiles (nq) and four work arrays of m.
+_HEADER = 5
+
+
+@njit(cache=True, error_model="numpy")
+def _unpack(ints, floats):  # pragma: no cover - compiled
+    k = ints[0]
+    nq = ints[1]
+    m = ints[2]
+    p = _HEADER
+    starts = ints[p : p + k]
+    p += k
+    bounds = ints[p : p + k + 1]
+    p += k + 1
+    back = ints[p : p + nq]
+    p += nq
+    hist = ints[p : p + MAX_BUCKETS]
+    p += MAX_BUCKETS
+    slot = ints[p : p + MAX_BUCKETS]
+    p += MAX_BUCKETS
+    keys = ints[p : p + m].view(np.uint64)
+    sizes = floats[:k]
+    qs = floats[k : k + nq]
+    p = k + nq
+    work = floats[p : p + m]
+    scratch = (
+        keys,
+        floats[p + m : p + 2 * m],
+        floats[p + 2 * m : p + 3 * m],
+        floats[p + 3 * m : p + 4 * m],
+        hist,
+        slot,
+    )
+    return starts, bounds, ints[3], ints[4], sizes, qs, back, work, scratch
+
+
+@njit(cache=True, error_model="numpy")
+def _summaries(values, ints, floats, out):  # pragma: no cover - compiled
+    _, bounds, lo, hi, sizes, qs, back, _, scratch = _unpack(ints, floats)
+    _summaries_into(values, bounds, lo, hi, sizes, qs, back, out, scratch)
+
+
+@njit(cache=True, error_model="numpy")
+def _record(old, new, grad, with_grad, signals, ints, floats, out):  # pragma: no cover
+    starts, bounds, lo, hi, sizes, qs, back, work, scratch = _unpack(ints, floats)
+    head = 4 * (starts.shape[0] + 1)
+    _record_norms(old, new, grad, with_grad, starts, out[:head])
+    width = (bounds.shape[0]) * (qs.shape[0] + 1)
+    m = signals.shape[1]
+    values = work[:m]
+    for s in range(signals.shape[0]):
+        for i in range(m):
+            values[i] = signals[s, i]
+        at = head + s * width
+        _summaries_into(
+            values, bounds, lo, hi, sizes, qs, back, out[at : at + width], scratch
+        )
+
+
 class SampleSummaries:
     """Mean and quantiles of each part of a signal's samples, and pooled.
 
@@ -337,6 +390,10 @@ class SampleSummaries:
     mean of the parts' means weighted by ``sizes``. Quantiles are NaN where a
     sample (for the pooled row: any sample) holds NaN; an empty part's row
     is NaN.
+
+    :meth:`record` is the tracker's whole measurement in one compiled call:
+    the norms of :func:`record_norms` for segments starting at ``starts``
+    (one per part) and the summaries of each of several signals.
     """
 
     def __init__(
@@ -346,23 +403,63 @@ class SampleSummaries:
         pooled_hi: int,
         sizes: Sequence[float],
         quantiles: Sequence[float],
+        starts: NDArray | None = None,
     ) -> None:
         quantiles = np.asarray(quantiles, dtype=np.float64)
         ascending = np.argsort(quantiles, kind="stable")
-        self._args = (
-            np.asarray(bounds, dtype=np.intp),
-            int(pooled_lo),
-            int(pooled_hi),
-            np.asarray(sizes, dtype=np.float64),
-            quantiles[ascending],
-            np.argsort(ascending, kind="stable").astype(np.intp),
+        bounds = np.asarray(bounds, dtype=np.int64)
+        k, nq = len(bounds) - 1, len(quantiles)
+        m = max(int(bounds[-1]), int(pooled_hi))
+        starts = np.zeros(k, np.int64) if starts is None else np.asarray(starts)
+        if starts.shape != (k,):
+            raise ValueError(f"starts must hold {k} segment starts, got {starts}")
+        self._ints = np.concatenate(
+            [
+                [k, nq, m, int(pooled_lo), int(pooled_hi)],
+                starts,
+                bounds,
+                np.argsort(ascending, kind="stable"),
+                np.zeros(MAX_BUCKETS),
+                np.full(MAX_BUCKETS, -1),  # each use leaves it so
+                np.zeros(m),
+            ]
+        ).astype(np.int64)
+        self._floats = np.concatenate(
+            [np.asarray(sizes, dtype=np.float64), quantiles[ascending], np.zeros(4 * m)]
         )
-        self._out = np.empty((len(bounds)) * (len(quantiles) + 1))
-        self._scratch = _scratch(max(int(bounds[-1]), int(pooled_hi)))
+        self._width = (k + 1) * (nq + 1)
+        self._out = np.empty(self._width)
+        self._record_out: dict[int, NDArray] = {}
 
     def __call__(self, values: NDArray) -> NDArray:
-        _sample_summaries(values, *self._args, self._out, self._scratch)
+        _summaries(values, self._ints, self._floats, self._out)
         return self._out
+
+    def record(
+        self, old: NDArray, new: NDArray, grad: NDArray | None, signals: NDArray
+    ) -> NDArray:
+        """The norms of ``old``, ``new - old`` and ``grad`` (as
+        :func:`record_norms` computes them), then the summaries of each row
+        of ``signals`` (2-D, one signal's samples per row, any float dtype),
+        in one float64 array (reused by the next call with as many
+        signals)."""
+        count = signals.shape[0]
+        out = self._record_out.get(count)
+        if out is None:
+            k = self._ints[0]
+            out = self._record_out[count] = np.empty(4 * (k + 1) + count * self._width)
+        with_grad = grad is not None
+        _record(
+            old,
+            new,
+            grad if with_grad else old,
+            with_grad,
+            signals,
+            self._ints,
+            self._floats,
+            out,
+        )
+        return out
 
 
 def sample_summaries(

@@ -93,7 +93,7 @@ class _Plan:
     """The fast path's layout, valid while the same arrays come back: the
     parameter list and gradients it was made for, their flat buffers, the
     parameters' offsets, sizes and names, the sample positions, the summary
-    kernel made for them, the kernels module, and record keys."""
+    kernel made for them, and record keys."""
 
     params: list[NDArray]
     count: int
@@ -105,9 +105,7 @@ class _Plan:
     names: tuple[str, ...]
     at: NDArray
     summaries: Any
-    kernels: Any
-    norm_labels: tuple[str, ...]
-    labels: dict[Any, tuple[str, ...]] = field(default_factory=dict)
+    labels: dict[Any, Any] = field(default_factory=dict)
 
 
 def _scalar(value: Any) -> float | int | None:
@@ -377,30 +375,52 @@ class Tracker(Callback):
                 if number is not None:
                     scalars.append((key, number))
 
-        # Whole-model norms and ratio, then each parameter's, in one pass.
-        values = plan.kernels.record_norms(before, plan.new, plan.grad, plan.starts)
-        record.update(zip(plan.norm_labels, values.tolist()))
-        if self.per_parameter and scalars:
-            # Parameter by parameter, as the general path writes them.
-            keys = tuple(key for key, _ in scalars)
-            labels = plan.labels.get(keys)
-            if labels is None:
-                labels = plan.labels[keys] = self._labels_for(keys, plan.names)
-            record.update(zip(labels, [number for _, number in scalars] * plan.count))
-        record.update(scalars)
-        for key, values in arrays:
-            if values.dtype != np.float64:
-                values = values.astype(np.float64)
-            rows = plan.summaries(values)
-            labels = plan.labels.get(key)
-            if labels is None:
-                labels = self._summary_labels(key, plan.names, plan.sizes)
-                if not self.per_parameter:
-                    labels = labels[-1 - len(self._labels) :]
-                plan.labels[key] = labels
-            values = rows.tolist()
-            record.update(zip(labels, values[len(values) - len(labels) :]))
+        # Every norm and every summary in one compiled call; the record's
+        # keys in the general path's order: the norms, each parameter's
+        # scalars, the shared scalars, then the summaries (a subset of the
+        # kernel's values without per-parameter keys).
+        if len(arrays) == 1:
+            signals = arrays[0][1][np.newaxis]
+        elif arrays:
+            signals = np.stack([value for _, value in arrays])
+        else:
+            signals = np.empty((0, plan.at.size))
+        shape = (tuple(key for key, _ in arrays), tuple(key for key, _ in scalars))
+        found = plan.labels.get(shape)
+        if found is None:
+            found = plan.labels[shape] = self._fast_labels(plan, *shape)
+        labels, pick, head = found
+        values = plan.summaries.record(before, plan.new, plan.grad, signals)
+        values = (values if pick is None else values[pick]).tolist()
+        numbers = [number for _, number in scalars]
+        if self.per_parameter:
+            numbers = numbers * plan.count + numbers
+        record.update(zip(labels, values[:head] + numbers + values[head:]))
         return True
+
+    def _fast_labels(
+        self, plan: _Plan, signals: tuple[str, ...], scalars: tuple[str, ...]
+    ) -> tuple[tuple[str, ...], NDArray | None, int]:
+        """The record keys of the fast path for array signals ``signals`` and
+        scalar signals ``scalars``, in :meth:`_measure_flat`'s order; which of
+        :meth:`SampleSummaries.record`'s values it keeps (None: all); and how
+        many of those are norms."""
+        width = 1 + len(self._labels)
+        norms = self._norm_labels(list(plan.names))
+        summaries = [
+            label
+            for key in signals
+            for label in self._summary_labels(key, plan.names, plan.sizes)
+        ]
+        if self.per_parameter:
+            own = self._labels_for(scalars, list(plan.names)) if scalars else ()
+            return (*norms, *own, *scalars, *summaries), None, len(norms)
+        pick = list(range(4))
+        for i in range(len(signals)):
+            end = len(norms) + (i + 1) * width * (plan.count + 1)
+            pick += range(end - width, end)
+        kept = [summaries[i - len(norms)] for i in pick[4:]]
+        return (*norms[:4], *scalars, *kept), np.array(pick, dtype=np.intp), 4
 
     def _fast_plan(
         self, params: list[NDArray], grads: Sequence[NDArray | None] | None
@@ -439,11 +459,10 @@ class Tracker(Callback):
             grad = self._grad_flat(grads)
             if grad is None:
                 return None
-        kernels = _kernel("")
-        if kernels is None:  # pragma: no cover - numba is a dependency
+        summaries = self._summarizer(self._sizes)
+        if summaries is None:  # pragma: no cover - numba is a dependency
             return None
         names = tuple(optimizer.param_names)
-        labels = self._norm_labels(list(names))
         at = self._layout(self._sizes)[0]
         self._plan = _Plan(
             params=params,
@@ -455,9 +474,7 @@ class Tracker(Callback):
             sizes=self._sizes,
             names=names,
             at=at,
-            summaries=self._summarizer(self._sizes),
-            kernels=kernels,
-            norm_labels=labels if self.per_parameter else labels[:4],
+            summaries=summaries,
             labels={},
         )
         return self._plan
@@ -628,9 +645,13 @@ class Tracker(Callback):
         it keeps its work arrays)."""
         found = self._summarizers.get(sizes)
         if found is None:
+            make = _kernel("SampleSummaries")
+            if make is None:  # pragma: no cover - numba is a dependency
+                return None
             _, bounds, pooled_lo, pooled_hi = self._layout(sizes)
-            found = self._summarizers[sizes] = _kernel("SampleSummaries")(
-                bounds, pooled_lo, pooled_hi, sizes, self.quantiles
+            starts = np.cumsum((0,) + sizes[:-1]) if sizes else np.empty(0)
+            found = self._summarizers[sizes] = make(
+                bounds, pooled_lo, pooled_hi, sizes, self.quantiles, starts
             )
         return found
 
