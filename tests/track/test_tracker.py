@@ -355,7 +355,7 @@ def test_fast_flat_path_records_what_the_general_path_records(
     monkeypatch.setattr(
         norms.SampleSummaries,
         "record",
-        lambda *a: fast_calls.append(1) or record(*a),
+        lambda *a, **k: fast_calls.append(1) or record(*a, **k),
     )
     records = []
     for flat_grads in (True, False):

@@ -436,18 +436,26 @@ class SampleSummaries:
         return self._out
 
     def record(
-        self, old: NDArray, new: NDArray, grad: NDArray | None, signals: NDArray
+        self,
+        old: NDArray,
+        new: NDArray,
+        grad: NDArray | None,
+        signals: NDArray,
+        *,
+        fresh: bool = False,
     ) -> NDArray:
         """The norms of ``old``, ``new - old`` and ``grad`` (as
         :func:`record_norms` computes them), then the summaries of each row
         of ``signals`` (2-D, one signal's samples per row, any float dtype),
-        in one float64 array (reused by the next call with as many
-        signals)."""
+        in one float64 array: a new one if ``fresh``, else one reused by the
+        next call with as many signals."""
         count = signals.shape[0]
-        out = self._record_out.get(count)
+        size = 4 * (self._ints[0] + 1) + count * self._width
+        out = None if fresh else self._record_out.get(count)
         if out is None:
-            k = self._ints[0]
-            out = self._record_out[count] = np.empty(4 * (k + 1) + count * self._width)
+            out = np.empty(size)
+            if not fresh:
+                self._record_out[count] = out
         with_grad = grad is not None
         _record(
             old,

@@ -18,6 +18,8 @@ applies the same rule element by element; this module is its NumPy statement.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -35,9 +37,18 @@ def mix(i: NDArray) -> NDArray:
     return z ^ (z >> np.uint64(31))
 
 
+@lru_cache(maxsize=256)
 def sample_indices(n: int, limit: int) -> NDArray:
     """Indices (ascending) of the sample of an ``n``-element array: all of them
-    if ``n <= limit`` (or ``limit`` is 0), else one per stratum."""
+    if ``n <= limit`` (or ``limit`` is 0), else one per stratum. Remembered
+    (read-only) for the last few sizes: every tracker of a model asks for the
+    same ones."""
+    indices = _sample_indices(n, limit)
+    indices.setflags(write=False)
+    return indices
+
+
+def _sample_indices(n: int, limit: int) -> NDArray:
     if limit <= 0 or n <= limit:
         return np.arange(n, dtype=np.intp)
     i = np.arange(limit, dtype=np.int64)

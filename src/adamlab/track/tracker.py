@@ -194,7 +194,11 @@ class Tracker(Callback):
         self.every = int(every)
         self.quantiles = quantiles
         self.per_parameter = bool(per_parameter)
-        self.records: list[dict[str, Any]] = []
+        self._records: list[dict[str, Any]] = []
+        # The fast path's recordings not yet made into records: the record
+        # begun (step, epoch, loss, lr, beta1), the labels of the values (see
+        # _fast_labels), the kernel's values and the scalar signals' numbers.
+        self._rows: list[tuple[dict, tuple, NDArray, list]] = []
         self.optimizer: Any = None
         self.epoch: int | None = None
         self._snapshot: NDArray | list[NDArray] | None = None
@@ -268,12 +272,43 @@ class Tracker(Callback):
     ) -> dict[str, Any] | None:
         """Call after step ``step``; returns the new record, or None if not
         a recording step (or :meth:`before_step` did not snapshot it)."""
-        if self._snapshot is None or self._snapshot_step != step:
+        if not self._take(step, loss, grads, epoch):
             return None
+        return self.records[-1]
+
+    def _take(
+        self,
+        step: int,
+        loss: float | None,
+        grads: Sequence[NDArray | None] | None,
+        epoch: int | None,
+    ) -> bool:
+        """Measure step ``step`` if it was snapshot; whether it was."""
+        if self._snapshot is None or self._snapshot_step != step:
+            return False
         before, self._snapshot = self._snapshot, None
         record = self._measure(step, loss, grads, epoch, before)
-        self.records.append(record)
-        return record
+        if record is not None:
+            self.records.append(record)
+        return True
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        """The records so far, oldest first (a list the tracker appends to)."""
+        if self._rows:
+            self._materialize()
+        return self._records
+
+    def _materialize(self) -> None:
+        """Turn the fast path's rows into records, in order: a recording
+        keeps its values in one float64 array, and makes its dict only when
+        :attr:`records` is read (which touches far less memory while
+        training)."""
+        for record, (labels, pick, head), values, numbers in self._rows:
+            values = (values if pick is None else values[pick]).tolist()
+            record.update(zip(labels, values[:head] + numbers + values[head:]))
+            self._records.append(record)
+        self._rows.clear()
 
     def step(
         self, grads: Sequence[NDArray | None], *, loss: float | None = None
@@ -283,7 +318,7 @@ class Tracker(Callback):
         step = self._steps_seen
         self.before_step(step)
         taken = self.optimizer.step(grads)
-        self.record_step(step, loss=loss, grads=grads, epoch=self.epoch)
+        self._take(step, loss, grads, self.epoch)
         return taken
 
     # ------------------------------------------------------ callback events
@@ -305,9 +340,7 @@ class Tracker(Callback):
     def on_step_end(self, trainer: Any, step: int, loss: float) -> None:
         if self._snapshot is None:
             return
-        self.record_step(
-            step, loss=loss, grads=trainer.model.gradients(), epoch=self.epoch
-        )
+        self._take(step, loss, trainer.model.gradients(), self.epoch)
 
     # ------------------------------------------------------------ measuring
 
@@ -318,7 +351,9 @@ class Tracker(Callback):
         grads: Sequence[NDArray | None] | None,
         epoch: int | None,
         before: NDArray | list[NDArray],
-    ) -> dict[str, Any]:
+    ) -> dict[str, Any] | None:
+        """The record of a step, or None where the fast path keeps it as a
+        row of :attr:`_rows`."""
         optimizer = self.optimizer
         params = optimizer._params
         record: dict[str, Any] = {"step": int(step)}
@@ -327,7 +362,7 @@ class Tracker(Callback):
         record["loss"] = math.nan if loss is None else float(loss)
         record.update(self._hyper)
         if self._measure_flat(record, before, params, grads):
-            return record
+            return None
         starts = self._offsets(params)
 
         # The general path: the same norms from NumPy over concatenations
@@ -389,13 +424,11 @@ class Tracker(Callback):
         found = plan.labels.get(shape)
         if found is None:
             found = plan.labels[shape] = self._fast_labels(plan, *shape)
-        labels, pick, head = found
-        values = plan.summaries.record(before, plan.new, plan.grad, signals)
-        values = (values if pick is None else values[pick]).tolist()
+        values = plan.summaries.record(before, plan.new, plan.grad, signals, fresh=True)
         numbers = [number for _, number in scalars]
         if self.per_parameter:
             numbers = numbers * plan.count + numbers
-        record.update(zip(labels, values[:head] + numbers + values[head:]))
+        self._rows.append((record, found, values, numbers))
         return True
 
     def _fast_labels(
