@@ -61,3 +61,34 @@ def test_quantiles_sharing_a_key_are_refused(quantiles):
     # Each would overwrite the other's p25 / p50 / p10 key silently.
     with pytest.raises(ValueError, match="would both be recorded"):
         Tracker(quantiles=quantiles)
+
+
+def test_records_stay_in_step_order_when_the_fast_and_general_paths_alternate():
+    # The fast path (gradients in one buffer) keeps its recordings as rows
+    # made into dicts when records are read; the general path (separate
+    # gradient arrays) makes its dict at once. Alternating them must keep
+    # every record at its step, with that step's own gradient norm.
+    rng = np.random.default_rng(4)
+    _, params = pack([rng.normal(size=s) for s in SHAPES])
+    opt = Adam([("w", params[0]), ("b", params[1])], lr=0.1)
+    tracker = Tracker.watch(opt, every=1)
+    expected = []
+    for step in range(1, 8):
+        grads = [rng.normal(size=s) for s in SHAPES]
+        expected.append(reference_norm(grads))
+        tracker.step(pack(grads)[1] if step % 3 else grads, loss=float(step))
+        if step == 4:
+            assert [r["step"] for r in tracker.records] == [1, 2, 3, 4]
+    records = tracker.records
+    assert [r["step"] for r in records] == list(range(1, 8))
+    assert [r["loss"] for r in records] == [float(s) for s in range(1, 8)]
+    for record, norm in zip(records, expected):
+        assert record["grad_norm"] == pytest.approx(norm, rel=1e-12)
+
+    # record_step hands back the record it appended.
+    grads = pack([rng.normal(size=s) for s in SHAPES])[1]
+    tracker.before_step(8)
+    opt.step(grads)
+    record = tracker.record_step(8, loss=8.0, grads=grads)
+    assert record is tracker.records[-1]
+    assert record["grad_norm"] == pytest.approx(reference_norm(grads), rel=1e-12)
