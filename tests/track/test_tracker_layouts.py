@@ -56,11 +56,69 @@ def test_infinite_parameter_gives_nan_update_without_warning():
     assert record["update_norm/b"] == pytest.approx(0.1, rel=1e-6)
 
 
-@pytest.mark.parametrize("quantiles", [(0.25, 0.254), (0.5, 0.5), (0.1, 0.9, 0.096)])
+@pytest.mark.parametrize(
+    "quantiles", [(0.5, 0.5), (0.25, 0.2500000001), (0.1, 0.9, 0.1000000004)]
+)
 def test_quantiles_sharing_a_key_are_refused(quantiles):
-    # Each would overwrite the other's p25 / p50 / p10 key silently.
+    # Each would overwrite the other's p50 / p25 / p10 key silently.
     with pytest.raises(ValueError, match="would both be recorded"):
         Tracker(quantiles=quantiles)
+
+
+@pytest.mark.parametrize(
+    ("q", "label"),
+    [
+        (0.1, "p10"),
+        (0.05, "p05"),
+        (0.5, "p50"),
+        (0.999, "p99.9"),
+        (0.125, "p12.5"),
+        (0.0001, "p0.01"),
+        (0.254, "p25.4"),
+    ],
+)
+def test_quantile_labels_keep_the_percent(q, label):
+    # 0.999 was once recorded as p100, and 0.254 as p25.
+    assert Tracker(quantiles=(q,))._labels == [label]
+
+
+@pytest.mark.parametrize(
+    ("options", "error"),
+    [
+        ({"quantiles": 0.5}, TypeError),
+        ({"quantiles": "0.5"}, TypeError),
+        ({"quantiles": (0.5, "x")}, TypeError),
+        ({"quantiles": (0.5, float("nan"))}, ValueError),
+        ({"per_parameter": "no"}, TypeError),
+        ({"per_parameter": 0}, TypeError),
+    ],
+)
+def test_bad_tracker_options_are_refused_by_name(options, error):
+    name = next(iter(options))
+    with pytest.raises(error, match=name):
+        Tracker(**options)
+
+
+def test_watch_counts_on_from_the_optimizer_steps_and_skips_failed_calls():
+    rng = np.random.default_rng(5)
+    _, params = pack([rng.normal(size=s) for s in SHAPES])
+    opt = Adam([("w", params[0]), ("b", params[1])], lr=0.1)
+    for _ in range(7):
+        opt.step(pack([rng.normal(size=s) for s in SHAPES])[1])
+    tracker = Tracker.watch(opt, every=1)
+    wrong = [np.zeros((2, 2)), np.zeros(4)]
+    for _ in range(2):  # refused by the optimizer: not steps
+        with pytest.raises(ValueError):
+            tracker.step(wrong, loss=1.0)
+    before = params[0].copy()
+    with pytest.raises(TypeError, match="loss"):  # refused before stepping
+        tracker.step(pack([np.ones(s) for s in SHAPES])[1], loss="x")
+    np.testing.assert_array_equal(params[0], before)
+    tracker.step(pack([rng.normal(size=s) for s in SHAPES])[1], loss=np.array(2.0))
+    (record,) = tracker.records
+    assert record["step"] == 8
+    assert record["loss"] == 2.0
+    assert record["bias_correction1"] == pytest.approx(1 - 0.9**8, rel=1e-12)
 
 
 def test_records_stay_in_step_order_when_the_fast_and_general_paths_alternate():
