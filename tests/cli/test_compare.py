@@ -163,7 +163,7 @@ def test_table_fits_80_columns_without_cutting_numbers():
     }
     labels = ["adam", "adam:betas=(0.9,0.99):amsgrad=true:weight_decay=0.1"]
     console = Console(width=80, record=True)
-    console.print(summary_table([{**row, "optimizer": x} for x in labels]))
+    console.print(summary_table([{**row, "optimizer": x} for x in labels], width=80))
     text = console.export_text()
     assert "…" not in text
     assert "12345.7" in text and "0.8612" in text and "0.007" in text

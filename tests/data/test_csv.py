@@ -67,7 +67,10 @@ def test_table_missing_values_policy(tmp_path):
         ("", r"CSV file .*data\.csv is empty; expected a header"),
         ("\n\n", r"is empty"),
         ("a,b,label\n", r"has a header but no data rows"),
-        ("a,b,label\n1,2,x\n1,2,3,4,5\n", r"cannot read .*data\.csv as CSV: "),
+        (
+            "a,b,label\n1,2,x\n1,2,3,4,5\n",
+            r"line 3 of .*data\.csv has 5 fields where the header has 3; expected",
+        ),
         (
             "a,b,label\n1,2,x\n3,4,x\n5,abc,y\n",
             r"column 'b' of .*data\.csv has a non-numeric value 'abc' at row 3; ",
@@ -201,3 +204,51 @@ def test_series_errors(tmp_path):
         load_csv_series(path, "y", window=3)
     with pytest.raises(ValueError, match="missing must be one of"):
         load_csv_series(path, "y", missing="zero")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # A short row was reported as a missing value in column 'label'.
+        (
+            "a,b,label\n1,2,x\n\n3,4\n",
+            r"line 4 of .*data\.csv has 2 fields where the header has 3; expected "
+            r"one value per column \(an empty cell for a missing value\)",
+        ),
+        ("a,b,label\n1,2,x\n5\n", r"line 3 of .*data\.csv has 1 field where"),
+        # pandas would rename the second 'a' to 'a.1' and call an empty name
+        # 'Unnamed: 1'.
+        (
+            "a,b,a,label\n1,2,3,x\n",
+            r"data\.csv names the column 'a' twice in its header \(columns 1 and 3\)"
+            r"; column names must be distinct",
+        ),
+        ("a, b ,b,label\n1,2,3,x\n", r"names the column 'b' twice .*columns 2 and 3"),
+        (
+            "a,,b,label\n1,2,3,x\n",
+            r"column 2 of .*data\.csv has an empty name in the header; every column "
+            "needs a name",
+        ),
+        ("a,b,label,\n1,2,x,\n", r"column 4 of .*data\.csv has an empty name"),
+    ],
+)
+def test_header_and_row_width_errors(tmp_path, text, message):
+    path = write(tmp_path, text)
+    for load in (
+        lambda: load_csv_table(path, "label"),
+        lambda: load_csv_series(path, "a"),
+    ):
+        with pytest.raises(ValueError, match=message) as excinfo:
+            load()
+        one_line(excinfo)
+
+
+def test_blank_and_quoted_lines_are_not_short_rows(tmp_path):
+    rows = table_text(n_per_class=6).splitlines()
+    # A blank line, a line of spaces and a quoted label are ordinary.
+    rows[3:3] = ["", "   "]
+    rows.insert(8, '3,4,"cat"')
+    path = write(tmp_path, "\n".join(rows) + "\n\n")
+    task = load_csv_table(path, "label")
+    assert task.n_train + task.n_val + task.n_test == 13
+    assert task.feature_names == ("a", "b")

@@ -187,3 +187,54 @@ def test_co2_weekly_and_drop(co2_weekly):
     np.testing.assert_allclose(monthly.series.values, expected.to_numpy())
     assert monthly.n_missing_dropped == 59 + 5
     assert pd.Timestamp(monthly.series.times[-1]) == pd.Timestamp("2001-12-01")
+
+
+def _first_fit_by_scan(window, horizon, val_fraction, test_fraction):
+    """The shortest series window_starts accepts, trying every length from 1."""
+    from adamlab.data.series import window_starts
+
+    length = 1
+    while window_starts(length, window, horizon, val_fraction, test_fraction) is None:
+        length += 1
+    return length
+
+
+def _first_fit_vectorized(window, horizon, val_fraction, test_fraction, up_to):
+    """The same from the module's rules, for every window count at once."""
+    n = np.arange(1, up_to + 1, dtype=np.int64)
+    n_test = np.rint(test_fraction * n)  # round half to even, like round()
+    n_val = np.rint(val_fraction * n)
+    n_train = n - n_val - n_test
+    ok = (n_train - horizon + 1 >= 2) & (n_val - horizon + 1 >= 1) & (n_test >= 1)
+    return int(n[np.argmax(ok)]) + window + horizon - 1
+
+
+@pytest.mark.parametrize(
+    "fractions", [(0.15, 0.15), (0.1, 0.3), (0.25, 0.25), (0.05, 0.02), (0.45, 0.5)]
+)
+def test_min_length_matches_a_brute_force_search(fractions):
+    from adamlab.data.series import min_length
+
+    val_fraction, test_fraction = fractions
+    for window in (1, 3, 12):
+        for horizon in range(1, 40):
+            expected = _first_fit_by_scan(window, horizon, *fractions)
+            assert min_length(window, horizon, *fractions) == expected, (
+                window,
+                horizon,
+            )
+
+
+def test_min_length_of_a_huge_horizon_is_immediate():
+    import time
+
+    from adamlab.data.series import min_length, window_starts
+
+    start = time.perf_counter()
+    need = min_length(12, 100_000, 0.15, 0.15)
+    assert time.perf_counter() - start < 0.5  # the one-at-a-time search took 46 s
+    assert need == _first_fit_vectorized(12, 100_000, 0.15, 0.15, up_to=10**6)
+    assert need == 766675  # the figure the old search printed
+    assert window_starts(need - 1, 12, 100_000, 0.15, 0.15) is None
+    with pytest.raises(ValueError, match=r"horizon=100000: at least 766675 are"):
+        load_task("sunspots", horizon=100_000)

@@ -245,6 +245,12 @@ def run(args: argparse.Namespace) -> int:
     tensors = None if args.no_tensors else quick.get("tensors", bench.TENSORS)
     budget = _chosen(args.budget, quick.get("budget"), DEFAULT_BUDGET)
     epochs = _chosen(args.epochs, quick.get("epochs"), DEFAULT_EPOCHS)
+    if not (sizes or f64 or tensors or not args.no_fixed_cost or not args.no_digits):
+        raise ValueError(
+            "nothing to measure: --sizes and --float64-sizes are empty and "
+            "--no-tensors, --no-fixed-cost and --no-digits are given; "
+            "leave at least one case on"
+        )
 
     console = Console(width=max(Console().width, 150))
     if not bench.torch_available():
@@ -265,7 +271,8 @@ def run(args: argparse.Namespace) -> int:
             progress=lambda text: status.update(f"benchmarking: {text}"),
         )
 
-    console.print(_table(result))
+    if result["steps"]:
+        console.print(_table(result))
     fixed = result["fixed_cost"]
     if fixed is not None:
         parts = [

@@ -50,7 +50,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     group.add_argument("--out", required=True, metavar="DIR", help="output folder")
     group.add_argument(
-        "--overwrite", action="store_true", help="replace a report already in DIR"
+        "--overwrite",
+        action="store_true",
+        help="replace the report's files already in DIR (other files are kept)",
     )
     group.add_argument(
         "--workers",
@@ -111,44 +113,112 @@ def _bytes(value: object) -> str:
     return str(value)  # pragma: no cover
 
 
-def summary_table(summary: list[dict]) -> object:
+HEADERS = ("ok", "mean", "std", "min", "max", "best", "s/ep", "state")
+
+
+def break_label(label: str, width: int) -> str:
+    """``label`` on lines of at most ``width`` cells, broken only after a
+    ``:``, so one override (``lr=1e308``) is never split; a piece wider than
+    ``width`` gets a line of its own."""
+    from rich.cells import cell_len
+
+    pieces = label.split(":")
+    pieces = [piece + ":" for piece in pieces[:-1]] + pieces[-1:]
+    lines = [""]
+    for piece in pieces:
+        if lines[-1] and cell_len(lines[-1] + piece) > width:
+            lines.append(piece)
+        else:
+            lines[-1] += piece
+    return "\n".join(lines)
+
+
+def _natural_width(table: object) -> int:
+    """The width ``table`` takes when nothing constrains it."""
+    import io
+
+    from rich.console import Console
+    from rich.measure import Measurement
+
+    probe = Console(file=io.StringIO(), width=1 << 20)
+    return Measurement.get(probe, probe.options, table).maximum
+
+
+def summary_table(summary: list[dict], width: int | None = None) -> object:
     """The rich table printed at the end.
 
-    Numbers are never wrapped or cut; a long optimizer label folds onto more
-    lines instead, so the table stays readable at 80 columns. ``best`` is the
-    mean best-validation epoch, ``s/ep`` the mean over seeds of each run's
-    median epoch time, ``state`` the optimizer's state size.
+    No cell is ever wrapped or cut. With ``width`` (a terminal's columns), a
+    long optimizer label is broken into lines after a ``:`` to fit the room the
+    numbers leave, never inside one override, so a label whose single
+    override does not fit makes the table wider than ``width``. Without
+    ``width`` every label stays on one line. The table's width is set to what
+    its cells need: print it with ``crop=False`` (see :func:`print_summary`)
+    and it comes out whole on a console of any width. ``best`` is the mean
+    best-validation epoch, ``s/ep`` the mean over seeds of each run's median
+    epoch time, ``state`` the optimizer's state size.
     """
     from rich import box
-    from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
     metric = summary[0]["metric"] if summary else "test_accuracy"
-    table = Table(
-        title=f"{metric} of the best-validation weights over seeds",
-        caption="best: best-validation epoch; s/ep: median seconds per epoch; "
-        "means over seeds",
-        box=box.SIMPLE_HEAD,
-        show_edge=False,
-        pad_edge=False,
-    )
-    table.add_column("optimizer", style="bold", overflow="fold", min_width=9)
-    for header in ("ok", "mean", "std", "min", "max", "best", "s/ep", "state"):
-        table.add_column(header, justify="right", no_wrap=True)
-    for row in summary:
-        table.add_row(
-            escape(row["optimizer"]),
-            f"{row['runs'] - row['failed']}/{row['runs']}",
-            _format(row[f"{metric}_mean"]),
-            _format(row[f"{metric}_std"]),
-            _format(row[f"{metric}_min"]),
-            _format(row[f"{metric}_max"]),
-            _format(row["best_epoch_mean"], 1),
-            _format(row["seconds_per_epoch"], 3),
-            _bytes(row["state_bytes"]),
-            style="red" if row["failed"] else None,
+    rows = [
+        (
+            row["optimizer"],
+            (
+                f"{row['runs'] - row['failed']}/{row['runs']}",
+                _format(row[f"{metric}_mean"]),
+                _format(row[f"{metric}_std"]),
+                _format(row[f"{metric}_min"]),
+                _format(row[f"{metric}_max"]),
+                _format(row["best_epoch_mean"], 1),
+                _format(row["seconds_per_epoch"], 3),
+                _bytes(row["state_bytes"]),
+            ),
+            "red" if row["failed"] else None,
         )
+        for row in summary
+    ]
+
+    def build(labels: list[str], padding: int = 1) -> Table:
+        table = Table(
+            title=f"{metric} of the best-validation weights over seeds",
+            caption="best: best-validation epoch; s/ep: median seconds per epoch; "
+            "means over seeds",
+            box=box.SIMPLE_HEAD,
+            show_edge=False,
+            pad_edge=False,
+            padding=(0, padding),
+        )
+        table.add_column("optimizer", style="bold", no_wrap=True, min_width=9)
+        for header in HEADERS:
+            table.add_column(header, justify="right", no_wrap=True)
+        for label, (_, cells, style) in zip(labels, rows):
+            table.add_row(Text(label), *cells, style=style)
+        table.width = _natural_width(table)
+        return table
+
+    from rich.cells import cell_len
+
+    labels = [label for label, _, _ in rows]
+    label_width = max([len("optimizer"), *(cell_len(x) for x in labels)])
+    table = build(labels)
+    # Too wide for the terminal: break the labels, and if that is not enough,
+    # close up the columns' padding to one space between them.
+    for padding in (1, 0):
+        if width is None or table.width <= width:
+            break
+        room = width - (_natural_width(build(labels, padding)) - label_width)
+        table = build([break_label(label, room) for label in labels], padding)
     return table
+
+
+def print_summary(console: object, summary: list[dict]) -> None:
+    """Print the summary table whole: on a terminal its labels are broken to
+    fit the console's width where they can; elsewhere (a file, a pipe) every
+    row stays on one line however wide."""
+    table = summary_table(summary, console.width if console.is_terminal else None)
+    console.print(table, crop=False)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -164,7 +234,6 @@ def run(args: argparse.Namespace) -> int:
     errors = Console(stderr=True, highlight=False)
     # Everything is checked before any run starts and before --out is created.
     specs = parse_optimizers(args.optimizers)
-    check_destination(args.out, args.overwrite, create=False)
     args.seed = 0
     base = options.run_config(args, optimizer=specs[0].name)
     for spec in specs:
@@ -181,6 +250,8 @@ def run(args: argparse.Namespace) -> int:
                 )
     check_optimizers(base, specs)
     jobs = plan(base, specs, args.seeds)
+    # Any of the report's files already in --out is refused before training.
+    check_destination(args.out, args.overwrite, create=False, runs=jobs)
     workers = args.workers or os.cpu_count() or 1
     where = (
         f"on Dask cluster {args.cluster}"
@@ -242,7 +313,7 @@ def run(args: argparse.Namespace) -> int:
         band=args.band,
     )
     summary = summarize(outcomes)
-    console.print(summary_table(summary))
+    print_summary(console, summary)
     for row in summary:
         for message in row["errors"]:
             console.print(

@@ -18,12 +18,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         ),
         epilog="example: adamlab evaluate digits.npz  (or --task NAME, --csv PATH)",
     )
-    parser.add_argument("path", metavar="MODEL", help="model file (.npz)")
+    parser.add_argument(
+        "path", type=options.path, metavar="MODEL", help="model file (.npz)"
+    )
     group = parser.add_argument_group("data (default: the task the model saw)")
     group.add_argument(
         "--task", metavar="NAME", help=f"bundled task: {', '.join(options.TASK_NAMES)}"
     )
-    group.add_argument("--csv", metavar="PATH", help="a CSV file instead")
+    group.add_argument(
+        "--csv", type=options.path, metavar="PATH", help="a CSV file instead"
+    )
     group.add_argument(
         "--target", metavar="COLUMN", help="CSV label column (default: the saved one)"
     )
@@ -40,7 +44,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--split-seed", type=int, help="seed of the split (default: the saved one)"
     )
     out = parser.add_argument_group("output")
-    out.add_argument("--json", metavar="PATH", help="write the metrics as JSON")
+    out.add_argument(
+        "--json", type=options.path, metavar="PATH", help="write the metrics as JSON"
+    )
     out.add_argument(
         "--debug", action="store_true", help="show tracebacks instead of one line"
     )
@@ -125,15 +131,21 @@ def _series_tasks() -> set[str]:
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from adamlab.fileio import atomic_write_json
+    from adamlab.fileio import atomic_write_json, check_destination
     from adamlab.train.experiment import build_loss, load_data
     from adamlab.train.metrics import evaluate
     from adamlab.train.model_file import read_model_file
 
     console = Console(highlight=False)
+    if args.json:
+        try:
+            check_destination(args.json)
+        except ValueError as error:
+            raise ValueError(f"--json: {error}") from None
     saved = read_model_file(args.path)
     config = _run_options(saved.config, args)
     data = load_data(config)
+    data = saved.match_data(data)  # columns by name, known classes
     task = saved.task
     for key in ("kind", "n_features", "n_outputs"):
         if key in task and task[key] != getattr(data, key):
@@ -159,5 +171,11 @@ def run(args: argparse.Namespace) -> int:
                 parts.append(f"(training reported {trained:.4f})")
     console.print("  ".join(parts), soft_wrap=True)
     if args.json:
-        atomic_write_json(args.json, result)
+        try:
+            atomic_write_json(args.json, result)
+        except OSError as error:
+            reason = error.strerror or str(error)
+            raise ValueError(
+                f"--json {args.json}: cannot write it: {reason}"
+            ) from error
     return 0

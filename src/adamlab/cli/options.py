@@ -64,6 +64,13 @@ def seed(text: str) -> int:
     return value
 
 
+def path(text: str) -> str:
+    """A file or folder path: any non-empty string (an empty one would mean ".")."""
+    if not text:
+        raise argparse.ArgumentTypeError("expected a path, got an empty string")
+    return text
+
+
 def positive_int(text: str) -> int:
     """Parse an integer >= 1."""
     try:
@@ -156,14 +163,15 @@ HYPER_FLAGS: list[HyperFlag] = [
 def add_data_options(parser: argparse.ArgumentParser) -> None:
     """Task and data options."""
     group = parser.add_argument_group("data")
+    # No argparse default: run_config must tell an explicit --task from none.
     group.add_argument(
         "--task",
-        default="digits",
         metavar="NAME",
         help=f"bundled task: {', '.join(TASK_NAMES)} (default digits)",
     )
     group.add_argument(
         "--csv",
+        type=path,
         metavar="PATH",
         help="your own CSV file instead of a bundled task (with --target or --column)",
     )
@@ -337,11 +345,19 @@ def flag_for(keyword: str) -> str:
 
 
 def run_config(args: argparse.Namespace, **overrides: Any) -> Any:
-    """A :class:`adamlab.train.RunConfig` from parsed arguments."""
+    """A :class:`adamlab.train.RunConfig` from parsed arguments.
+
+    ``--task`` defaults to digits; given together with ``--csv`` it is a
+    ``ValueError``.
+    """
     from adamlab.train.experiment import RunConfig
 
+    if args.task is not None and args.csv is not None:
+        raise ValueError(
+            f"--task {args.task} and --csv {args.csv} exclude each other: give one"
+        )
     values = dict(
-        task=args.task,
+        task="digits" if args.task is None else args.task,
         csv=args.csv,
         target=args.target,
         column=args.column,

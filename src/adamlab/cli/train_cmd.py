@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import warnings
 from collections import Counter
+from typing import Any
 
 from adamlab.cli import options
 
@@ -29,9 +30,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--seed", type=options.seed, default=0, help="seed of init and data order"
     )
     out.add_argument("--quiet", action="store_true", help="print only the summary")
-    out.add_argument("--json", metavar="PATH", help="write the result keys as JSON")
+    out.add_argument(
+        "--json",
+        type=options.path,
+        metavar="PATH",
+        help="write the result keys as JSON",
+    )
     out.add_argument(
         "--plot",
+        type=options.path,
         metavar="PATH",
         help="series: write a PNG of the test forecast against the truth (the "
         "one-step-ahead column when --horizon > 1)",
@@ -46,7 +53,10 @@ def add_checkpoint_options(parser: argparse.ArgumentParser) -> None:
     """Checkpoint, resume and model-file options."""
     group = parser.add_argument_group("checkpoints and models")
     group.add_argument(
-        "--checkpoint-dir", metavar="DIR", help="save a checkpoint every epoch in DIR"
+        "--checkpoint-dir",
+        type=options.path,
+        metavar="DIR",
+        help="save a checkpoint every epoch in DIR",
     )
     group.add_argument(
         "--checkpoint-every",
@@ -68,6 +78,7 @@ def add_checkpoint_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--save-model",
+        type=options.path,
         metavar="PATH",
         help="write the tested weights and the model description (for evaluate)",
     )
@@ -75,14 +86,6 @@ def add_checkpoint_options(parser: argparse.ArgumentParser) -> None:
 
 def _checkpoint_callbacks(args: argparse.Namespace, config: object) -> tuple:
     """The Checkpoint callback the options ask for (checked before training)."""
-    from pathlib import Path
-
-    if args.save_model:
-        folder = Path(args.save_model).parent
-        if not folder.is_dir():
-            raise ValueError(
-                f"--save-model {args.save_model}: the folder {folder} does not exist"
-            )
     if args.checkpoint_dir is None:
         if args.resume or args.checkpoint_every is not None:
             flag = "--resume" if args.resume else "--checkpoint-every"
@@ -101,8 +104,14 @@ def _checkpoint_callbacks(args: argparse.Namespace, config: object) -> tuple:
 
 
 def _check_outputs(args: argparse.Namespace) -> None:
-    """Refuse output paths that cannot be written, before any training."""
+    """Refuse output paths that cannot be written, before any training.
+
+    Nothing is created: a folder, a missing folder, a folder or device this
+    process may not write, and a ``--plot`` not named ``.png`` are refused.
+    """
     from pathlib import Path
+
+    from adamlab.fileio import check_destination
 
     for flag in ("json", "plot", "save_model"):
         path = getattr(args, flag)
@@ -114,12 +123,25 @@ def _check_outputs(args: argparse.Namespace) -> None:
         folder = Path(path).parent
         if not folder.is_dir():
             raise ValueError(f"{name} {path}: the folder {folder} does not exist")
+        if flag == "plot" and Path(path).suffix.lower() != ".png":
+            raise ValueError(f"--plot {path}: expected a .png file name")
+        try:
+            check_destination(path)
+        except ValueError as error:
+            raise ValueError(f"{name}: {error}") from None
+
+
+def _write_output(flag: str, path: str, write: Any, *values: Any, **keywords: Any):
+    """``write(path, *values, **keywords)``; an ``OSError`` as one line naming it."""
+    try:
+        write(path, *values, **keywords)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise ValueError(f"{flag} {path}: cannot write it: {reason}") from error
 
 
 def _check_plot(path: str | None, config: object) -> None:
-    """Refuse ``--plot`` before loading data when it cannot be written."""
-    from pathlib import Path
-
+    """Refuse ``--plot`` before loading data when the task is not a series."""
     from adamlab.train.defaults import data_kind
 
     if path is None:
@@ -129,9 +151,6 @@ def _check_plot(path: str | None, config: object) -> None:
             f"--plot needs a series task (sunspots, co2 or --csv with --column); "
             f"{config.task_name!r} is a table"
         )
-    folder = Path(path).parent
-    if not folder.is_dir():
-        raise ValueError(f"--plot {path}: the folder {folder} does not exist")
 
 
 def _write_plot(path: str, trainer: object, config: object) -> None:
@@ -188,23 +207,28 @@ def run(args: argparse.Namespace) -> int:
         times = "once" if count == 1 else f"{count} times"
         errors.print(f"adamlab train: warning: {message} ({times})", soft_wrap=True)
     if result["best_epoch"] == 0:
+        hint = "Try a smaller --lr."
+        if config.hyperparameters.get("eps") == 0:
+            hint = "--eps 0 divides by zero where a gradient is 0: try --eps 1e-8."
         errors.print(
             "adamlab train: warning: no epoch had a finite validation loss (the "
-            "run diverged); the initial weights were tested. Try a smaller --lr.",
+            f"run diverged); the initial weights were tested. {hint}",
             soft_wrap=True,
         )
     console.print(summary_line(result), soft_wrap=True)
     for line in baseline_lines(result):
         console.print(line, soft_wrap=True)
     if args.json:
-        atomic_write_json(args.json, result)
+        _write_output("--json", args.json, atomic_write_json, result)
     if args.plot:
-        _write_plot(args.plot, trainer, config)
+        _write_output("--plot", args.plot, _write_plot, trainer, config)
     if args.save_model:
         from adamlab.train.model_file import save_model
 
-        save_model(
+        _write_output(
+            "--save-model",
             args.save_model,
+            save_model,
             trainer.model,
             params=trainer.best_params,
             config=config,

@@ -4,8 +4,10 @@ Every problem with the file raises ValueError with a one-line message that
 names the file, the column and the value at fault and says what was expected;
 the command line prints it and exits with status 2.
 
-Conventions: the first line is the header; a "row" in a message counts data
-rows from 1 (the header is not counted); empty cells and the usual markers
+Conventions: the first line is the header, with distinct, non-empty column
+names; every other line has one field per column (a line with more or fewer is
+refused, naming its line number in the file); a "row" in other messages counts
+data rows from 1 (the header is not counted); empty cells and the usual markers
 (``NA``, ``NaN``, ``null``...) are missing values.
 
 Limitations
@@ -59,6 +61,7 @@ def read_csv(path: str | os.PathLike):
     if p.is_dir():
         raise ValueError(f"CSV path is a directory, expected a file: {shown}")
     try:
+        _check_layout(p, shown)
         frame = pd.read_csv(p, dtype=str, skipinitialspace=True)
         if frame.shape[1] == 1:
             # One column: a blank line is a missing value, not a line to skip.
@@ -77,6 +80,58 @@ def read_csv(path: str | os.PathLike):
         raise ValueError(f"CSV file {shown} has a header but no data rows")
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame
+
+
+def _check_layout(path: Path, shown: str) -> None:
+    """Refuse an empty or repeated column name and a row of the wrong width.
+
+    Read from the raw lines, as pandas renames a repeated name (``a.1``), names
+    an empty one (``Unnamed: 2``) and fills a short row with missing values.
+    Blank lines are skipped, as pandas does. A file the ``csv`` module cannot
+    parse is left to pandas.
+    """
+    import csv
+
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle, skipinitialspace=True)
+        try:
+            header = None
+            for fields in reader:
+                if _blank(fields):
+                    continue
+                if header is None:
+                    header = [name.strip() for name in fields]
+                    _check_header(header, shown)
+                elif len(fields) != len(header):
+                    raise ValueError(
+                        f"line {reader.line_num} of {shown} has {len(fields)} "
+                        f"field{'s' if len(fields) != 1 else ''} where the header "
+                        f"has {len(header)}; expected one value per column (an "
+                        "empty cell for a missing value)"
+                    )
+        except csv.Error:
+            return
+
+
+def _blank(fields: list[str]) -> bool:
+    """Whether a line read by ``csv.reader`` is blank (pandas skips it)."""
+    return not fields or (len(fields) == 1 and not fields[0].strip())
+
+
+def _check_header(names: list[str], shown: str) -> None:
+    seen: dict[str, int] = {}
+    for position, name in enumerate(names, start=1):
+        if not name:
+            raise ValueError(
+                f"column {position} of {shown} has an empty name in the header; "
+                "every column needs a name"
+            )
+        if name in seen:
+            raise ValueError(
+                f"{shown} names the column {name!r} twice in its header (columns "
+                f"{seen[name]} and {position}); column names must be distinct"
+            )
+        seen[name] = position
 
 
 def _trim_trailing_blanks(frame):

@@ -26,6 +26,9 @@ may span a gap.
 
 from __future__ import annotations
 
+import math
+from fractions import Fraction
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -138,9 +141,7 @@ def window_starts(
     n = length - window - horizon + 1
     if n < 1:
         return None
-    n_test = round(test_fraction * n)
-    n_val = round(val_fraction * n)
-    n_train = n - n_val - n_test
+    n_train, n_val, n_test = _part_sizes(n, val_fraction, test_fraction)
 
     # Windows whose targets cross a boundary are dropped (horizon > 1 only).
     train = np.arange(0, n_train - horizon + 1, dtype=np.int64)
@@ -151,14 +152,51 @@ def window_starts(
     return train, val, test
 
 
+def _part_sizes(
+    n: int, val_fraction: float, test_fraction: float
+) -> tuple[int, int, int]:
+    """Numbers of train, validation and test windows among ``n``, before drops."""
+    n_test = round(test_fraction * n)
+    n_val = round(val_fraction * n)
+    return n - n_val - n_test, n_val, n_test
+
+
+def _fits(n: int, horizon: int, val_fraction: float, test_fraction: float) -> bool:
+    """Whether ``n`` windows leave :func:`window_starts` enough in each part."""
+    n_train, n_val, n_test = _part_sizes(n, val_fraction, test_fraction)
+    return n_train - horizon + 1 >= 2 and n_val - horizon + 1 >= 1 and n_test >= 1
+
+
 def min_length(
     window: int, horizon: int, val_fraction: float, test_fraction: float
 ) -> int:
-    """The shortest series :func:`window_starts` can cut."""
-    length = window + horizon
-    while window_starts(length, window, horizon, val_fraction, test_fraction) is None:
-        length += 1
-    return length
+    """The shortest series :func:`window_starts` can cut.
+
+    The smallest window count ``n`` that fits is searched upwards from a lower
+    bound computed exactly from the fractions, so the search takes a few
+    steps (at most about ``2 / (1 - val_fraction - test_fraction)``) whatever
+    the horizon. With ``v``, ``t`` the fractions, ``h`` the horizon and ``e``
+    a bound on the relative rounding error of ``v * n``: the validation part
+    needs ``round(v * n) >= h``, so ``v * n * (1 + e) >= h - 1/2``; the test
+    part ``t * n * (1 + e) >= 1/2``; the training part
+    ``n - round(v * n) - round(t * n) >= h + 1``, and as ``round(x) >= x - 1/2``
+    that needs ``n * (1 - (v + t) * (1 - e)) >= h``. Past ``2**53`` windows
+    (a horizon near ``10**15``) the bound itself is returned.
+    """
+    v, t = Fraction(val_fraction), Fraction(test_fraction)
+    e = Fraction(1, 2**51)  # covers float(n) and the product rounding
+    n = max(
+        1,
+        math.ceil((horizon - Fraction(1, 2)) / (v * (1 + e))),
+        math.ceil(Fraction(1, 2) / (t * (1 + e))),
+        math.ceil(horizon / (1 - (v + t) * (1 - e))),
+    )
+    if n > 2**53:
+        # Beyond exact float counts (a horizon near 10**15): the bound itself.
+        return n + window + horizon - 1
+    while not _fits(n, horizon, val_fraction, test_fraction):
+        n += 1
+    return n + window + horizon - 1
 
 
 def build_series_task(

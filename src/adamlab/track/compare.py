@@ -277,9 +277,10 @@ def _run_local(
 
     outcomes: list[dict[str, Any] | None] = [None] * len(jobs)
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=limit_threads
-    ) as pool:
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_start_worker
+    )
+    try:
         futures = {
             pool.submit(run_job, job, track_every): i for i, job in enumerate(jobs)
         }
@@ -292,7 +293,24 @@ def _run_local(
             outcomes[i] = outcome
             if on_done is not None:
                 on_done(outcome)
+    except BaseException:
+        # Interrupted (Ctrl-C reaches the workers' group too, but they ignore
+        # it): drop the queued runs and stop the running ones rather than wait.
+        pool.shutdown(wait=False, cancel_futures=True)
+        for child in multiprocessing.active_children():
+            child.terminate()
+        raise
+    pool.shutdown(wait=True)
     return [o for o in outcomes if o is not None]
+
+
+def _start_worker() -> None:
+    """A worker process's start: one compute thread, and Ctrl-C left to the
+    parent, which stops the workers itself."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    limit_threads()
 
 
 def _run_dask(

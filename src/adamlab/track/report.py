@@ -13,7 +13,15 @@
   records), ``records.csv`` (every record, with ``optimizer`` and ``seed``
   columns), ``runs.csv`` (one row per run) and ``summary.json``.
 
-An existing ``report.html`` is replaced only with ``overwrite=True``.
+Every file is first written into a hidden staging folder inside ``folder``
+and moved into place only once all of them are written; if anything fails or
+is interrupted before that, the staging folder is removed and ``folder`` is
+left as it was (a folder this call created is removed again).
+
+If any of these files exists already (or ``runs/`` holds an earlier
+comparison's run file, which the report would remove) the report is refused
+unless ``overwrite=True``; with it only these files are replaced, and other
+files in the folder are never touched.
 """
 
 from __future__ import annotations
@@ -23,11 +31,12 @@ import datetime
 import math
 import os
 import re
-from collections.abc import Sequence
+import shutil
+import tempfile
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from adamlab.fileio import atomic_write_text
 from adamlab.track import plots
 from adamlab.track.records import records_to_csv, to_json
 from adamlab.track.summary import metric_name, run_rows, summarize
@@ -44,23 +53,108 @@ CAPTIONS = {
 }
 
 
+#: The report's data files, beside ``report.html``.
+DATA_NAMES = ("records.csv", "runs.csv", "summary.json")
+
+
+def run_file(run: dict[str, Any]) -> str:
+    """A run's file, relative to the report's folder, from the ``label``,
+    ``index`` and ``seed`` of its job or outcome."""
+    return f"runs/{run['index']:02d}_{safe_name(run['label'])}_seed{run['seed']}.json"
+
+
+def report_files(
+    runs: Iterable[dict[str, Any]], figures: Iterable[str] = tuple(CAPTIONS)
+) -> list[str]:
+    """Every file :func:`write_report` writes for these runs (jobs or
+    outcomes), relative to the folder: ``report.html``, the data files, one
+    PNG per figure stem, one JSON per run. The default figures include both
+    ``accuracy`` and ``rmse``, since which one is drawn is known only from the
+    finished runs."""
+    return [
+        REPORT_NAME,
+        *DATA_NAMES,
+        *(f"{stem}.png" for stem in figures),
+        *(run_file(run) for run in runs),
+    ]
+
+
 def check_destination(
-    folder: str | os.PathLike, overwrite: bool, *, create: bool = True
+    folder: str | os.PathLike,
+    overwrite: bool,
+    *,
+    create: bool = True,
+    runs: Iterable[dict[str, Any]] = (),
+    figures: Iterable[str] = tuple(CAPTIONS),
 ) -> Path:
-    """The report's path in ``folder``; refuse an existing one unless
-    ``overwrite``. With ``create`` the folder is created if missing (without,
-    it is only checked, so a caller can validate before writing anything)."""
+    """The report's path in ``folder``, after checking that the report can be
+    written there.
+
+    Refused: an empty path; a path that is, or lies under, something other
+    than a folder; and, unless ``overwrite``, a folder already holding any
+    file of :func:`report_files` for ``runs`` and ``figures`` or an earlier
+    comparison's run file in ``runs/``. With ``create`` the folder is created
+    if missing (without, it is only checked, so a caller can validate before
+    writing anything).
+
+    Raises
+    ------
+    ValueError
+        For an empty path.
+    NotADirectoryError, IsADirectoryError, FileExistsError
+        Naming the path and the problem.
+    """
+    if not os.fspath(folder):
+        raise ValueError("--out must name a folder, got an empty path ''")
     folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise NotADirectoryError(f"--out {folder} exists and is not a folder")
-    path = folder / REPORT_NAME
-    if path.exists() and not overwrite:
-        raise FileExistsError(
-            f"{path} exists; pass --overwrite to replace it, or choose another --out"
+    ancestor = folder
+    while not os.path.lexists(ancestor) and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if os.path.lexists(ancestor) and not ancestor.is_dir():
+        where = "exists" if ancestor == folder else f"is under {ancestor}, which exists"
+        raise NotADirectoryError(f"--out {folder} {where} and is not a folder")
+    runs_dir = folder / "runs"
+    if os.path.lexists(runs_dir) and not runs_dir.is_dir():
+        raise NotADirectoryError(
+            f"{runs_dir} exists and is not a folder; the report writes its runs there"
         )
+    names = report_files(runs, figures)
+    for name in names:
+        target = folder / name
+        if target.is_dir():
+            raise IsADirectoryError(
+                f"{target} is a folder; the report writes a file of that name"
+            )
+        if os.path.lexists(target) and not overwrite:
+            raise FileExistsError(
+                f"{target} exists; pass --overwrite to replace it, "
+                "or choose another --out"
+            )
+    if not overwrite:
+        stale = _stale_run_files(folder, names)
+        if stale:
+            raise FileExistsError(
+                f"{folder / stale[0]} exists (a run of an earlier comparison, "
+                "which the report would remove); pass --overwrite to remove it, "
+                "or choose another --out"
+            )
     if create:
         folder.mkdir(parents=True, exist_ok=True)
-    return path
+    return folder / REPORT_NAME
+
+
+def _stale_run_files(folder: Path, names: Sequence[str]) -> list[str]:
+    """Run files of an earlier comparison in ``folder/runs`` that are not in
+    ``names``, relative to ``folder``, sorted."""
+    runs_dir = folder / "runs"
+    if not runs_dir.is_dir():
+        return []
+    keep = set(names)
+    return sorted(
+        f"runs/{p.name}"
+        for p in runs_dir.iterdir()
+        if RUN_FILE.match(p.name) and f"runs/{p.name}" not in keep
+    )
 
 
 def safe_name(label: str) -> str:
@@ -181,37 +275,101 @@ def write_report(
     band: str = "minmax",
 ) -> Path:
     """Write the report, figures and raw data into ``folder``; return the
-    report's path. See the module docstring for the files."""
-    from adamlab.fileio import atomic_write_bytes
-
-    path = check_destination(folder, overwrite)
-    folder = path.parent
+    report's path. See the module docstring for the files, the staging folder
+    and ``overwrite``; with ``overwrite`` an earlier comparison's run files in
+    ``runs/`` are removed, so ``runs/`` holds this report's runs."""
+    check_destination(folder, overwrite, create=False, runs=outcomes, figures=())
     figures = plots.standard_figures(groups_of(outcomes), band=band)
     images = {stem: plots.png_bytes(fig) for stem, fig in figures.items()}
-    for stem, data in images.items():
-        atomic_write_bytes(folder / f"{stem}.png", data)
-
-    runs_dir = folder / "runs"
-    runs_dir.mkdir(exist_ok=True)
-    for stale in runs_dir.glob("*_seed*.json"):
-        if RUN_FILE.match(stale.name):
-            stale.unlink()
-    all_records = []
-    for outcome in outcomes:
-        name = f"{outcome['index']:02d}_{safe_name(outcome['label'])}"
-        atomic_write_text(
-            runs_dir / f"{name}_seed{outcome['seed']}.json",
-            to_json(outcome, indent=1) + "\n",
-        )
-        for record in outcome.get("records") or []:
-            all_records.append(
-                {"optimizer": outcome["label"], "seed": outcome["seed"], **record}
-            )
-    atomic_write_text(folder / "records.csv", records_to_csv(all_records))
-    atomic_write_text(folder / "runs.csv", records_to_csv(run_rows(outcomes)))
-    atomic_write_text(
-        folder / "summary.json", to_json(summarize(outcomes), indent=1) + "\n"
+    path = check_destination(
+        folder, overwrite, create=False, runs=outcomes, figures=images
     )
+    folder = path.parent
     html = render_html(outcomes, images, title=title, settings=settings)
-    atomic_write_text(path, html)
+    files: dict[str, bytes] = {
+        REPORT_NAME: html.encode("utf-8"),
+        "records.csv": records_to_csv(
+            [
+                {"optimizer": outcome["label"], "seed": outcome["seed"], **record}
+                for outcome in outcomes
+                for record in outcome.get("records") or []
+            ]
+        ).encode("utf-8"),
+        "runs.csv": records_to_csv(run_rows(outcomes)).encode("utf-8"),
+        "summary.json": (to_json(summarize(outcomes), indent=1) + "\n").encode(),
+    }
+    files.update({f"{stem}.png": data for stem, data in images.items()})
+    for outcome in outcomes:
+        files[run_file(outcome)] = (to_json(outcome, indent=1) + "\n").encode()
+
+    created: list[Path] = []
+    missing = []
+    ancestor = folder
+    while not os.path.lexists(ancestor):
+        missing.append(ancestor)
+        ancestor = ancestor.parent
+    committed = False
+    staging = None
+    try:
+        for directory in reversed(missing):
+            created.append(directory)
+            directory.mkdir()
+        staging = Path(tempfile.mkdtemp(prefix=".adamlab-report-", dir=folder))
+        (staging / "runs").mkdir()
+        for name, data in files.items():
+            _write(staging / name, data)
+        names = report_files(outcomes, images)
+        stale = _stale_run_files(folder, names) if overwrite else []
+        _commit(staging, folder, names, stale)
+        committed = True
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+        if not committed:
+            for directory in reversed(created):
+                try:
+                    directory.rmdir()
+                except OSError:
+                    pass
     return path
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write and sync one staged file."""
+    with open(path, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _commit(staging: Path, folder: Path, names: list[str], stale: list[str]) -> None:
+    """Move the staged ``names`` into ``folder`` and the ``stale`` files out of
+    it. Replaced and stale files go to ``staging/.old`` first; if anything
+    fails or is interrupted, every step done so far is undone."""
+    old = staging / ".old"
+    (old / "runs").mkdir(parents=True)
+    runs_dir = folder / "runs"
+    made_runs = not os.path.lexists(runs_dir)
+    done: list[tuple[str, bool]] = []
+    try:
+        runs_dir.mkdir(exist_ok=True)
+        for name in stale:
+            done.append((name, False))
+            os.replace(folder / name, old / name)
+        for name in names:
+            done.append((name, True))
+            if os.path.lexists(folder / name):
+                os.replace(folder / name, old / name)
+            os.replace(staging / name, folder / name)
+    except BaseException:
+        for name, new in reversed(done):
+            if new and not (staging / name).exists() and (folder / name).exists():
+                (folder / name).unlink()
+            if os.path.lexists(old / name):
+                os.replace(old / name, folder / name)
+        if made_runs:
+            try:
+                runs_dir.rmdir()
+            except OSError:
+                pass
+        raise

@@ -16,10 +16,11 @@ renamed; after each save only the newest ``keep`` files remain. A killed run
 therefore always leaves the previous checkpoint whole.
 
 :meth:`Checkpoint.resume` restores the newest readable checkpoint; a corrupt
-or truncated newest file is renamed ``*.corrupt`` with a
-:class:`CheckpointWarning` and the previous one is used. A checkpoint of
-another run (another model shape, another optimizer, other options) is refused
-with a ``ValueError`` naming the first difference, never silently loaded.
+or truncated newest file is renamed ``*.corrupt`` (``*.corrupt-1``, ... when
+that name is taken) with a :class:`CheckpointWarning` and the previous one is
+used. A checkpoint of another run (another model shape, another optimizer,
+other options) is refused with a ``ValueError`` naming the first difference,
+never silently loaded.
 
 Limitations
 -----------
@@ -85,6 +86,17 @@ def checkpoint_files(directory: str | os.PathLike) -> list[Path]:
     if not path.is_dir():
         return []
     return sorted(p for p in path.iterdir() if _NAME.match(p.name))
+
+
+def _set_aside(path: Path) -> Path:
+    """Rename ``path`` to the first free ``NAME.corrupt``, ``NAME.corrupt-1``..."""
+    aside = path.with_name(path.name + ".corrupt")
+    number = 0
+    while aside.exists() or aside.is_symlink():
+        number += 1
+        aside = path.with_name(f"{path.name}.corrupt-{number}")
+    path.replace(aside)
+    return aside
 
 
 class _Records:
@@ -355,7 +367,8 @@ class Checkpoint(Callback):
         """Restore the newest readable checkpoint into ``trainer``.
 
         Returns its path, or None when the folder holds no checkpoint (the run
-        starts fresh). An unreadable file is renamed ``NAME.corrupt`` with a
+        starts fresh). An unreadable file is renamed ``NAME.corrupt`` (or
+        ``NAME.corrupt-1``, ``-2``... when that exists) with a
         :class:`CheckpointWarning` and the one before it is tried; if none is
         readable, ``ValueError``. A readable checkpoint of another run is
         refused (``ValueError``), not skipped.
@@ -369,10 +382,10 @@ class Checkpoint(Callback):
                 tree = load_checkpoint(path)
             except safefile.SafeFileError as error:
                 failures.append(str(error))
-                path.replace(path.with_name(path.name + ".corrupt"))
+                aside = _set_aside(path)
                 warnings.warn(
                     f"checkpoint {path.name} is unreadable ({error}); renamed it "
-                    f"{path.name}.corrupt and tried the previous one",
+                    f"{aside.name} and tried the previous one",
                     CheckpointWarning,
                     stacklevel=2,
                 )

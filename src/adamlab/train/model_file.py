@@ -3,8 +3,11 @@
 A model file is a safe file (:mod:`adamlab.safefile`, kind ``"model"``)
 holding the model's description (``Sequential.config()``), its weights by
 parameter name, the run's options (:class:`adamlab.train.RunConfig` as a dict,
-from which the same data split is rebuilt), the task's shape (kind, features,
-outputs, class names) and the test metrics training reported.
+from which the same data split is rebuilt, with the CSV's label or series
+column), the task's shape (kind, feature and class names, outputs, a series'
+window) and the test metrics training reported. Format 1 throughout: a key
+added later (``window``) is optional, and a file without the names skips the
+checks that need them.
 
 >>> from adamlab.train import read_model_file  # doctest: +SKIP
 >>> labels = read_model_file("digits.npz").predict(raw_rows)  # doctest: +SKIP
@@ -13,6 +16,8 @@ outputs, class names) and the test metrics training reported.
 the stored scaling (``feature_mean``/``feature_scale`` for tables,
 ``target_mean``/``target_scale`` for series); ``load_model(path).predict``
 is the bare network, on inputs prepared as training prepared them.
+:meth:`ModelFile.match_data` checks other data against the saved feature
+columns (reordered by name) and classes, for ``adamlab evaluate``.
 """
 
 from __future__ import annotations
@@ -43,20 +48,21 @@ class ModelFile:
     def predict(self, X: Any) -> np.ndarray:
         """Predictions for inputs in the data's own units.
 
-        Tables: rows of raw features, standardized here with the training
-        split's statistics; returns class labels (``class_names`` when the
-        file has them, else class indices). Series: windows of raw past values,
-        shape ``(n, window)``, scaled here; returns forecasts in the series'
-        units, shape ``(n, horizon)``.
+        Tables: rows of raw features, shape ``(n, n_features)``, standardized
+        here with the training split's statistics; returns class labels
+        (``class_names`` when the file has them, else class indices). Series:
+        windows of raw past values, shape ``(n, window)`` (recurrent networks
+        also take ``(n, window, 1)``), scaled here; returns forecasts in the
+        series' units, shape ``(n, horizon)``. Another shape, a value that is
+        not a number, NaN or infinity raises ValueError naming it.
         """
-        X = np.asarray(X, dtype=np.float64)
+        X = self._check_inputs(X)
         task = self.task
         dtype = self.model.dtype
         if task.get("kind") == "regression":
             mean, scale = task["target_mean"], task["target_scale"]
             inputs = (X - mean) / scale
-            model_kind = (self.config or {}).get("model", "mlp")
-            if model_kind != "mlp" and inputs.ndim == 2:
+            if self._recurrent() and inputs.ndim == 2:
                 inputs = inputs[..., None]  # (n, window, 1) for recurrent cells
             return self.model.predict(inputs.astype(dtype)) * scale + mean
         if task.get("feature_mean") is not None:
@@ -69,6 +75,138 @@ class ModelFile:
         names = task.get("class_names") or []
         return np.asarray(names)[index] if len(names) else index
 
+    def match_data(self, data: Any) -> Any:
+        """``data`` checked against the columns and classes the model learned.
+
+        For a table model evaluated on a table (``adamlab evaluate --csv``):
+        the feature columns must be the saved ``feature_names``; the same
+        columns in another order are put back in the saved order by name
+        (inputs, names and scaling), so they evaluate like the original file.
+        The classes must be among the saved ``class_names``; data with only
+        some of them gets the saved class indices (and the model's kind). A
+        missing or extra column or an unknown class raises ValueError naming
+        them. Series, and files that do not record the names (written without
+        ``data``), pass unchanged; the caller still compares kind and shapes.
+
+        Returns
+        -------
+        TaskData
+            ``data``, or a copy with columns reordered or classes renumbered.
+        """
+        from dataclasses import replace
+
+        tables = ("binary", "multiclass")
+        task = self.task
+        if task.get("kind") not in tables or data.kind not in tables:
+            return data
+        saved = [str(name) for name in task.get("feature_names") or ()]
+        found = [str(name) for name in data.feature_names]
+        if saved and found != saved:
+            missing = [name for name in saved if name not in found]
+            extra = [name for name in found if name not in saved]
+            if missing or extra or len(found) != len(saved):
+                parts = [f"missing {_listed(missing)}"] if missing else []
+                parts += [f"extra {_listed(extra)}"] if extra else []
+                raise ValueError(
+                    f"{data.name} does not have the model's feature columns "
+                    f"({'; '.join(parts) or 'a repeated name'}); the model was "
+                    f"trained on {_listed(saved)}"
+                )
+            order = [found.index(name) for name in saved]
+            data = replace(
+                data,
+                X_train=data.X_train[:, order],
+                X_val=data.X_val[:, order],
+                X_test=data.X_test[:, order],
+                feature_names=tuple(saved),
+                feature_mean=None
+                if data.feature_mean is None
+                else data.feature_mean[order],
+                feature_scale=None
+                if data.feature_scale is None
+                else data.feature_scale[order],
+            )
+        classes = [str(name) for name in task.get("class_names") or ()]
+        found = [str(name) for name in data.class_names]
+        if classes and found != classes:
+            unknown = [name for name in found if name not in classes]
+            if unknown:
+                raise ValueError(
+                    f"{data.name} has classes the model does not know: "
+                    f"{_listed(unknown)}; the model's classes are {_listed(classes)}"
+                )
+            index = np.array([classes.index(name) for name in found], dtype=np.int64)
+            data = replace(
+                data,
+                kind=task["kind"],
+                n_outputs=int(task.get("n_outputs", len(classes))),
+                class_names=tuple(classes),
+                y_train=index[data.y_train],
+                y_val=index[data.y_val],
+                y_test=index[data.y_test],
+            )
+        return data
+
+    def _recurrent(self) -> bool:
+        return (self.config or {}).get("model", "mlp") != "mlp"
+
+    def _check_inputs(self, X: Any) -> np.ndarray:
+        """``X`` as float64 if its shape fits the model and it is finite."""
+        task = self.task
+        if task.get("kind") == "regression":
+            if self._recurrent():
+                from adamlab.data.series import DEFAULT_WINDOW
+
+                # Files written before "window" was kept: the run's option.
+                width = task.get("window") or (self.config or {}).get("window")
+                width = width or DEFAULT_WINDOW
+            else:
+                width = task.get("n_features")
+            what = f"n windows of the last {width} values"
+        else:
+            width = task.get("n_features") or _input_width(self.model)
+            what = f"n rows of {width} features"
+        expected = f"(n, {width})" if width is not None else "(n, n_features)"
+        try:
+            array = np.asarray(X, dtype=np.float64)
+        except (TypeError, ValueError) as error:
+            raise ValueError(
+                f"X must be numbers of shape {expected} ({what}); {error}"
+            ) from None
+        shape_ok = array.ndim == 2 or (
+            array.ndim == 3 and array.shape[2] == 1 and self._recurrent()
+        )
+        if not shape_ok or (width is not None and array.shape[1] != width):
+            raise ValueError(
+                f"X must have shape {expected} ({what}), got shape {array.shape}"
+            )
+        bad = ~np.isfinite(array)
+        if bad.any():
+            where = tuple(int(i) for i in np.argwhere(bad)[0])
+            row, column = where[:2]
+            names = task.get("feature_names") or []
+            if task.get("kind") != "regression" and column < len(names):
+                column = f"{column} ({names[column]!r})"
+            raise ValueError(
+                f"X has a non-finite value, {float(array[where])}, at row {row}, "
+                f"column {column}; expected finite numbers"
+            )
+        return array
+
+
+def _listed(names: list[str], limit: int = 8) -> str:
+    """Names quoted and joined, the first ``limit`` of a long list."""
+    shown = ", ".join(repr(name) for name in names[:limit])
+    more = len(names) - limit
+    return shown if more <= 0 else f"{shown} and {more} more"
+
+
+def _input_width(model: Any) -> int | None:
+    """Inputs per example of the model's first layer, if it says."""
+    layers = model.config().get("layers") or [{}]
+    width = layers[0].get("n_in")
+    return int(width) if isinstance(width, int) else None
+
 
 def task_info(data: Any) -> dict[str, Any]:
     """The parts of a :class:`adamlab.data.TaskData` a model file keeps."""
@@ -80,6 +218,9 @@ def task_info(data: Any) -> dict[str, Any]:
         "feature_names": list(getattr(data, "feature_names", ())),
         "class_names": list(getattr(data, "class_names", ())),
     }
+    series = getattr(data, "series", None)
+    if series is not None:
+        info["window"] = int(series.window)
     for key in ("feature_mean", "feature_scale"):
         value = getattr(data, key, None)
         info[key] = None if value is None else np.asarray(value, dtype=np.float64)
