@@ -173,7 +173,7 @@ class Tracker(Callback):
     and whose mean is that of the sample; a NaN outside the sample goes
     unseen there (the norms, which read every element, show it). The
     whole-model mean weights the parameters' means by size. Recording every
-    10 steps costs about 5-8% of the training time of the smallest default
+    10 steps costs about 6-8% of the training time of the smallest default
     model (digits, hidden 128), less for larger ones (the README's "The
     tracker's cost").
     """
