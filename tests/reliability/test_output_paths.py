@@ -270,6 +270,18 @@ def test_task_and_csv_exclude_each_other(cli, tmp_path):
     assert out == ""
 
 
+def test_evaluate_task_and_csv_exclude_each_other(cli, tmp_path):
+    model = tmp_path / "m.npz"
+    status, _, err = cli(*TRAIN, "--save-model", model)
+    assert status == 0, err
+    csv = tmp_path / "t.csv"
+    csv.write_text("a,label\n" + "".join(f"{i},{i % 2}\n" for i in range(40)))
+    status, out, err = cli("evaluate", model, "--task", "digits", "--csv", csv)
+    one_line_error(status, out, err)
+    assert f"--task digits and --csv {csv} exclude each other" in err
+    assert out == ""
+
+
 def test_plot_must_be_named_png(cli, tmp_path):
     base = (*TRAIN, "--task", "sunspots", "--model", "rnn")
     status, out, err = cli(*base, "--plot", tmp_path / "x.txt")

@@ -65,6 +65,10 @@ def _run_options(saved: dict[str, Any] | None, args: argparse.Namespace) -> Any:
     from adamlab.train.experiment import RunConfig
 
     values = dict(saved or {})
+    if args.task is not None and args.csv is not None:
+        raise ValueError(
+            f"--task {args.task} and --csv {args.csv} exclude each other: give one"
+        )
     if not values and args.task is None and args.csv is None:
         raise ValueError(
             f"{args.path} does not record its task; give --task NAME or --csv PATH"
