@@ -4,6 +4,7 @@ nothing to measure."""
 import io
 import os
 
+import pytest
 from rich.console import Console
 
 from adamlab.cli.compare_cmd import print_summary
@@ -118,3 +119,17 @@ def test_bench_with_nothing_to_measure_is_refused(capsys):
     assert captured.out == ""
     assert captured.err.startswith("adamlab bench: error: nothing to measure: ")
     assert captured.err.count("\n") == 1
+
+
+def test_bench_json_destination_is_checked_before_timing(capsys, tmp_path):
+    # A symlink that loops would only fail when the results are written,
+    # after minutes of timing.
+    loop = tmp_path / "loop.json"
+    loop.symlink_to(loop)
+    with pytest.raises(SystemExit) as stop:
+        main(["bench", "--quick", "--json", str(loop)])
+    assert stop.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "Too many levels of symbolic links" in captured.err
+    assert str(loop) in captured.err

@@ -80,6 +80,12 @@ def _json_path(text: str) -> str:
         raise argparse.ArgumentTypeError(
             f"folder {str(path.parent)!r} of {text!r} does not exist"
         )
+    from adamlab.fileio import check_destination
+
+    try:
+        check_destination(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
     return text
 
 
