@@ -148,7 +148,7 @@ def test_bench_options_are_checked_when_parsed(option, value, message, capsys):
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert err.startswith("adamlab bench: error: argument " + option)
-    assert repr(value) in err
+    assert value in err
     assert re.search(message, err)
 
 

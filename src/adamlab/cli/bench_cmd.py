@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Sequence
-from pathlib import Path
+
+from adamlab.cli.options import check_output, write_output
 
 DEFAULT_OPTIMIZERS = "adam,adamw"
 DEFAULT_BUDGET = 1.0
@@ -72,20 +73,13 @@ def _epochs(text: str) -> int:
 
 
 def _json_path(text: str) -> str:
-    """A file path whose folder exists, checked before minutes of timing."""
-    path = Path(text)
-    if not text or path.is_dir():
-        raise argparse.ArgumentTypeError(f"expected a file path, got {text!r}")
-    if not path.parent.is_dir():
-        raise argparse.ArgumentTypeError(
-            f"folder {str(path.parent)!r} of {text!r} does not exist"
-        )
-    from adamlab.fileio import check_destination
-
+    """A file path that can be written, checked before minutes of timing."""
     try:
-        check_destination(text)
+        check_output("--json", text)
     except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
+        # argparse already names the option: keep the reason only.
+        reason = str(error).removeprefix("--json: ").removeprefix("--json ")
+        raise argparse.ArgumentTypeError(reason) from None
     return text
 
 
@@ -306,6 +300,6 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         from adamlab.fileio import atomic_write_json
 
-        atomic_write_json(args.json, result)
+        write_output("--json", args.json, atomic_write_json, result)
         console.print(f"wrote {args.json}")
     return 0

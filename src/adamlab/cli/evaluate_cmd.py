@@ -65,10 +65,7 @@ def _run_options(saved: dict[str, Any] | None, args: argparse.Namespace) -> Any:
     from adamlab.train.experiment import RunConfig
 
     values = dict(saved or {})
-    if args.task is not None and args.csv is not None:
-        raise ValueError(
-            f"--task {args.task} and --csv {args.csv} exclude each other: give one"
-        )
+    options.check_data_source(args)
     if not values and args.task is None and args.csv is None:
         raise ValueError(
             f"{args.path} does not record its task; give --task NAME or --csv PATH"
@@ -135,17 +132,14 @@ def _series_tasks() -> set[str]:
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from adamlab.fileio import atomic_write_json, check_destination
+    from adamlab.fileio import atomic_write_json
     from adamlab.train.experiment import build_loss, load_data
     from adamlab.train.metrics import evaluate
     from adamlab.train.model_file import read_model_file
 
     console = Console(highlight=False)
     if args.json:
-        try:
-            check_destination(args.json)
-        except ValueError as error:
-            raise ValueError(f"--json: {error}") from None
+        options.check_output("--json", args.json)
     saved = read_model_file(args.path)
     config = _run_options(saved.config, args)
     data = load_data(config)
@@ -175,11 +169,5 @@ def run(args: argparse.Namespace) -> int:
                 parts.append(f"(training reported {trained:.4f})")
     console.print("  ".join(parts), soft_wrap=True)
     if args.json:
-        try:
-            atomic_write_json(args.json, result)
-        except OSError as error:
-            reason = error.strerror or str(error)
-            raise ValueError(
-                f"--json {args.json}: cannot write it: {reason}"
-            ) from error
+        options.write_output("--json", args.json, atomic_write_json, result)
     return 0

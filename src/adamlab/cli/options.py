@@ -71,6 +71,43 @@ def path(text: str) -> str:
     return text
 
 
+def check_output(flag: str, path: str) -> None:
+    """Refuse output ``path`` of option ``flag`` before any work, creating
+    nothing: a folder, a missing folder, and what
+    :func:`adamlab.fileio.check_destination` refuses."""
+    from pathlib import Path
+
+    from adamlab.fileio import check_destination
+
+    if not path or Path(path).is_dir():
+        raise ValueError(f"{flag} {path!r}: expected a file path, got a folder")
+    folder = Path(path).parent
+    if not folder.is_dir():
+        raise ValueError(f"{flag} {path}: the folder {folder} does not exist")
+    try:
+        check_destination(path)
+    except ValueError as error:
+        raise ValueError(f"{flag}: {error}") from None
+
+
+def write_output(flag: str, path: str, write: Any, *values: Any, **keywords: Any):
+    """``write(path, *values, **keywords)``; an ``OSError`` as one line naming
+    ``flag`` and ``path``."""
+    try:
+        write(path, *values, **keywords)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise ValueError(f"{flag} {path}: cannot write it: {reason}") from error
+
+
+def check_data_source(args: argparse.Namespace) -> None:
+    """Refuse ``--task`` given together with ``--csv``."""
+    if args.task is not None and args.csv is not None:
+        raise ValueError(
+            f"--task {args.task} and --csv {args.csv} exclude each other: give one"
+        )
+
+
 def positive_int(text: str) -> int:
     """Parse an integer >= 1."""
     try:
@@ -352,10 +389,7 @@ def run_config(args: argparse.Namespace, **overrides: Any) -> Any:
     """
     from adamlab.train.experiment import RunConfig
 
-    if args.task is not None and args.csv is not None:
-        raise ValueError(
-            f"--task {args.task} and --csv {args.csv} exclude each other: give one"
-        )
+    check_data_source(args)
     values = dict(
         task="digits" if args.task is None else args.task,
         csv=args.csv,

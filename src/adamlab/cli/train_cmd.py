@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import warnings
 from collections import Counter
-from typing import Any
 
 from adamlab.cli import options
 
@@ -109,35 +108,13 @@ def _check_outputs(args: argparse.Namespace) -> None:
     Nothing is created: a folder, a missing folder, a folder or device this
     process may not write, and a ``--plot`` not named ``.png`` are refused.
     """
-    from pathlib import Path
-
-    from adamlab.fileio import check_destination
-
     for flag in ("json", "plot", "save_model"):
         path = getattr(args, flag)
         if path is None:
             continue
-        name = "--" + flag.replace("_", "-")
-        if not path or Path(path).is_dir():
-            raise ValueError(f"{name} {path!r}: expected a file path, got a folder")
-        folder = Path(path).parent
-        if not folder.is_dir():
-            raise ValueError(f"{name} {path}: the folder {folder} does not exist")
-        if flag == "plot" and Path(path).suffix.lower() != ".png":
+        if flag == "plot" and not path.lower().endswith(".png"):
             raise ValueError(f"--plot {path}: expected a .png file name")
-        try:
-            check_destination(path)
-        except ValueError as error:
-            raise ValueError(f"{name}: {error}") from None
-
-
-def _write_output(flag: str, path: str, write: Any, *values: Any, **keywords: Any):
-    """``write(path, *values, **keywords)``; an ``OSError`` as one line naming it."""
-    try:
-        write(path, *values, **keywords)
-    except OSError as error:
-        reason = error.strerror or str(error)
-        raise ValueError(f"{flag} {path}: cannot write it: {reason}") from error
+        options.check_output("--" + flag.replace("_", "-"), path)
 
 
 def _check_plot(path: str | None, config: object) -> None:
@@ -219,13 +196,13 @@ def run(args: argparse.Namespace) -> int:
     for line in baseline_lines(result):
         console.print(line, soft_wrap=True)
     if args.json:
-        _write_output("--json", args.json, atomic_write_json, result)
+        options.write_output("--json", args.json, atomic_write_json, result)
     if args.plot:
-        _write_output("--plot", args.plot, _write_plot, trainer, config)
+        options.write_output("--plot", args.plot, _write_plot, trainer, config)
     if args.save_model:
         from adamlab.train.model_file import save_model
 
-        _write_output(
+        options.write_output(
             "--save-model",
             args.save_model,
             save_model,

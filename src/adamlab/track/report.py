@@ -278,7 +278,6 @@ def write_report(
     report's path. See the module docstring for the files, the staging folder
     and ``overwrite``; with ``overwrite`` an earlier comparison's run files in
     ``runs/`` are removed, so ``runs/`` holds this report's runs."""
-    check_destination(folder, overwrite, create=False, runs=outcomes, figures=())
     figures = plots.standard_figures(groups_of(outcomes), band=band)
     images = {stem: plots.png_bytes(fig) for stem, fig in figures.items()}
     path = check_destination(
