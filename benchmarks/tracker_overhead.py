@@ -11,7 +11,9 @@ any cost the tracker leaves in caches, but immune to the machine's drift;
 the timing itself is kept out of the paired ratios). Times are the training
 loop's own (``train_seconds``: the epochs' batches, without validation) plus,
 for a tracked run, the first reading of ``tracker.records`` (where the
-tracker turns its rows into dicts).
+tracker turns its rows into dicts). Training runs as ``adamlab train`` runs
+it, with one BLAS thread for a small model
+(:func:`adamlab.train.defaults.blas_threads`).
 
     PYTHONPATH=src python3 benchmarks/tracker_overhead.py --repeats 21
 """
@@ -24,6 +26,7 @@ import time
 
 from adamlab.track import Tracker
 from adamlab.train import RunConfig, build
+from adamlab.train.defaults import blas_threads
 
 
 class TimedTracker(Tracker):
@@ -53,7 +56,9 @@ def train_seconds(
     the tracker's hooks (0 unless it is a :class:`TimedTracker`), and the
     number of optimizer steps."""
     trainer = build(config, callbacks=() if tracker is None else (tracker,))
-    trainer.fit()
+    # As `adamlab train` and `run` train: one BLAS thread for a small model.
+    with blas_threads(trainer.model.param_buffer.size):
+        trainer.fit()
     # The tracker makes its records' dicts when they are first read: that
     # belongs to its cost, so it is timed here and added to the run's.
     started = time.perf_counter()

@@ -95,3 +95,42 @@ def test_pooled_mean_weights_part_means_by_size_and_nan_marks_quantiles():
     np.testing.assert_array_equal(rows[0, 1:], reference(a))
     rows = summarise([a, np.array([1.0, 2.0])], sizes=[100, 50])
     assert rows[2, 0] == pytest.approx((4.5 * 100 + 1.5 * 50) / 150)
+
+
+def test_negative_nan_marks_quantiles_too():
+    # A NaN with its sign bit set sorts below every number by its bits.
+    x = np.array([1.0, np.copysign(np.nan, -1.0), 3.0])
+    rows = summarise([x])
+    assert np.isnan(rows).all()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_record_source_equals_record_of_the_computed_signal(dtype):
+    # The effective lr computed inside the record call from its source must
+    # be bit for bit the optimizer kernel's at the same positions, summarised.
+    from adamlab.optim.kernels.effective_lr import effective_lr
+    from adamlab.track.norms import SampleSummaries
+
+    rng = np.random.default_rng(3)
+    sizes = (700, 30, 5)
+    n = sum(sizes)
+    parts = [np.sort(rng.choice(s, min(s, 64), replace=False)) for s in sizes]
+    starts = np.cumsum((0,) + sizes[:-1])
+    at = np.concatenate([p + a for p, a in zip(parts, starts)])
+    at = np.concatenate([at, np.sort(rng.choice(n, 64, replace=False))])
+    bounds = np.cumsum([0] + [p.size for p in parts])
+    v = (rng.lognormal(-12, 3, n) * rng.integers(0, 2, n)).astype(dtype)
+    old, new, grad = (rng.normal(size=n).astype(dtype) for _ in range(3))
+    scale, inverse, eps = 1e-3 / 0.271, 1 / np.sqrt(0.0199), 1e-8
+    made = [
+        SampleSummaries(bounds, bounds[-1], at.size, sizes, (0.1, 0.5), starts, at)
+        for _ in range(2)
+    ]
+    signal = effective_lr(v, scale, inverse, eps, at).astype(np.float64)
+    expected = made[0].record(old, new, grad, signal[np.newaxis], fresh=True)
+    got = made[1].record_source(old, new, grad, (v, scale, inverse, eps))
+    np.testing.assert_array_equal(got, expected)
+    with pytest.raises(ValueError, match="sample positions"):
+        SampleSummaries(
+            bounds, bounds[-1], at.size, sizes, (0.5,), starts
+        ).record_source(old, new, grad, (v, scale, inverse, eps))

@@ -338,31 +338,46 @@ def test_adam_diagnostics_views_match_per_parameter_formula():
 
 @pytest.mark.parametrize("per_parameter", [True, False])
 @pytest.mark.parametrize("quantiles", [(0.1, 0.5, 0.9), (0.9, 0.25)])
+@pytest.mark.parametrize(
+    ("dtype", "options"),
+    [
+        (np.float64, {"amsgrad": True}),
+        (np.float32, {}),
+        (np.float64, {"eps_mode": "hat"}),
+    ],
+)
 def test_fast_flat_path_records_what_the_general_path_records(
-    per_parameter, quantiles, monkeypatch
+    per_parameter, quantiles, dtype, options, monkeypatch
 ):
     # Two identical runs: gradients in one buffer (the fast path: one kernel
-    # call for the norms and the signals' summaries) and gradients as separate
-    # arrays (the general path, through optimizer.diagnostics()).
+    # call for the norms and the signals' summaries, Adam's effective lr
+    # computed in it from its source where the form allows) and gradients as
+    # separate arrays (the general path, through optimizer.diagnostics()).
     from adamlab.optim.layout import pack
     from adamlab.track import norms
 
     rng = np.random.default_rng(8)
     shapes = [(40, 30), (30,), (30, 3), (3,)]
-    grad_seq = [[rng.normal(size=s) for s in shapes] for _ in range(4)]
+    grad_seq = [[rng.normal(size=s).astype(dtype) for s in shapes] for _ in range(4)]
     fast_calls = []
-    record = norms.SampleSummaries.record
-    monkeypatch.setattr(
-        norms.SampleSummaries,
-        "record",
-        lambda *a, **k: fast_calls.append(1) or record(*a, **k),
-    )
+    for method in ("record", "record_source"):
+        original = getattr(norms.SampleSummaries, method)
+        monkeypatch.setattr(
+            norms.SampleSummaries,
+            method,
+            lambda *a, _f=original, _m=method, **k: (
+                fast_calls.append(_m) or _f(*a, **k)
+            ),
+        )
     records = []
     for flat_grads in (True, False):
         _, params = pack(
-            [np.linspace(-1, 1, int(np.prod(s))).reshape(s) for s in shapes]
+            [
+                np.linspace(-1, 1, int(np.prod(s)), dtype=dtype).reshape(s)
+                for s in shapes
+            ]
         )
-        opt = Adam(list(zip("abcd", params)), lr=1e-2, amsgrad=True)
+        opt = Adam(list(zip("abcd", params)), lr=1e-2, **options)
         tracker = Tracker.watch(
             opt,
             every=2,
@@ -373,8 +388,12 @@ def test_fast_flat_path_records_what_the_general_path_records(
         for grads in grad_seq:
             tracker.step(pack(grads)[1] if flat_grads else grads, loss=1.0)
         records.append(tracker.records)
-    assert len(fast_calls) == 3  # steps 1, 2 and 4 of the flat run
+    # Steps 1, 2 and 4 of the flat run; the effective lr from its source
+    # where the denominator has the default form.
+    sourced = options.get("eps_mode", "outside") == "outside"
+    assert fast_calls == ["record_source" if sourced else "record"] * 3
     for fast, general in zip(*records):
         assert list(fast) == list(general)
         for key, value in general.items():
             assert fast[key] == pytest.approx(value, rel=1e-12, nan_ok=True), key
+            assert type(fast[key]) is type(value), key

@@ -150,3 +150,47 @@ def test_records_stay_in_step_order_when_the_fast_and_general_paths_alternate():
     record = tracker.record_step(8, loss=8.0, grads=grads)
     assert record is tracker.records[-1]
     assert record["grad_norm"] == pytest.approx(reference_norm(grads), rel=1e-12)
+
+
+class _CountingAdam(Adam):
+    """Adam with an integer and a boolean scalar signal, on both paths."""
+
+    def diagnostics(self):
+        out = Adam.diagnostics(self)
+        for entry in out.values():
+            entry.update(clipped=True, count=3)
+        return out
+
+    flat_calls = 0
+
+    def flat_diagnostics(self, at=None):
+        self.flat_calls += 1
+        entry = self._group_diagnostics(0, self.param_groups[0], at)
+        return None if entry is None else [dict(entry, clipped=True, count=3)]
+
+
+@pytest.mark.parametrize("per_parameter", [True, False])
+def test_fast_path_keeps_integer_and_boolean_signals_as_integers(per_parameter):
+    # A fast-path recording is kept as one float64 row; the record made from
+    # it must give the general path's keys, values and types.
+    rng = np.random.default_rng(5)
+    shapes = [(6, 4), (4,)]
+    grad_seq = [[rng.normal(size=s) for s in shapes] for _ in range(3)]
+    records = []
+    for flat_grads in (True, False):
+        _, params = pack([np.ones(s) for s in shapes])
+        opt = _CountingAdam(list(zip("ab", params)), lr=1e-2)
+        tracker = Tracker.watch(opt, every=2, per_parameter=per_parameter)
+        tracker.epoch = 7
+        for grads in grad_seq:
+            tracker.step(pack(grads)[1] if flat_grads else grads, loss=0.5)
+        records.append(tracker.records)
+        assert opt.flat_calls == (2 if flat_grads else 0)  # steps 1 and 2
+    for fast, general in zip(*records):
+        assert list(fast) == list(general)
+        assert fast["clipped"] == 1 and fast["count"] == 3 and fast["epoch"] == 7
+        if per_parameter:
+            assert fast["clipped/a"] == 1 and type(fast["clipped/b"]) is int
+        for key, value in general.items():
+            assert type(fast[key]) is type(value), key
+            assert fast[key] == pytest.approx(value, rel=1e-12, nan_ok=True), key

@@ -462,13 +462,47 @@ class Adam(Optimizer):
             out.append(entry)
         return out
 
-    def _group_diagnostics(
-        self, index: int, group: dict, at: NDArray | None = None
-    ) -> dict[str, Any] | None:
-        """Group ``index``'s diagnostics computed once over the flat buffer its
-        second moments tile (the signals of its parameters concatenated; only
-        at positions ``at`` if given), or None if they tile none or the
-        parameters' steps differ."""
+    def flat_signal_sources(self) -> dict[str, Any] | None:
+        """The single group's :meth:`flat_diagnostics` with ``effective_lr``
+        not computed but described, for the tracker to compute at its sample
+        positions inside its own compiled call: ``(buffer, scale, inverse,
+        eps)``, meaning ``scale / (sqrt(buffer) * inverse + eps)`` element by
+        element in the buffer's dtype (the scalars cast to it), as
+        :func:`adamlab.optim.kernels.effective_lr.effective_lr` computes it.
+        None where that is not the formula (another denominator form, before
+        the first step), with more than one group, or where
+        :meth:`flat_diagnostics` would give None."""
+        if len(self.param_groups) != 1 or type(self).diagnostics is not (
+            Adam.diagnostics
+        ):
+            return None
+        group = self.param_groups[0]
+        found = self._group_buffer(0)
+        if found is None:
+            return None
+        state, flat = found
+        t = state["step"]
+        if (
+            t == 0
+            or group.get("eps_mode", "outside") != "outside"
+            or group.get("eps_root", 0.0) != 0.0
+            or ("max_exp_avg_sq" in state and group.get("amsgrad_mode") == "corrected")
+        ):
+            return None
+        bc1 = 1.0 - state["beta1_product"]
+        bc2 = 1.0 - group["betas"][1] ** t
+        source = (flat, group["lr"] / bc1, 1.0 / math.sqrt(bc2), group["eps"])
+        return {
+            "step": t,
+            "effective_lr": source,
+            "bias_correction1": bc1,
+            "bias_correction2": bc2,
+        }
+
+    def _group_buffer(self, index: int) -> tuple[dict, NDArray] | None:
+        """Group ``index``'s first parameter state and the flat buffer its
+        second moments tile (AMSGrad's maximum where kept), or None if they
+        tile none or the parameters' steps differ."""
         states = self._group_states[index]
         if not states:
             return None
@@ -488,6 +522,19 @@ class Adam(Optimizer):
             flat = flat_view([state[key] for state in states])
         if flat is None:
             return None
+        return first, flat
+
+    def _group_diagnostics(
+        self, index: int, group: dict, at: NDArray | None = None
+    ) -> dict[str, Any] | None:
+        """Group ``index``'s diagnostics computed once over the flat buffer its
+        second moments tile (the signals of its parameters concatenated; only
+        at positions ``at`` if given), or None if they tile none or the
+        parameters' steps differ."""
+        found = self._group_buffer(index)
+        if found is None:
+            return None
+        first, flat = found
         return self._diagnostic_entry(
             group, first, self._effective(group, first, flat, at)
         )

@@ -21,6 +21,8 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from adamlab.optim.kernels.effective_lr import element as effective_lr_element
+
 
 @njit(cache=True, error_model="numpy", fastmath={"reassoc"})
 def _three_sums(old, new, grad):  # pragma: no cover - compiled
@@ -149,6 +151,22 @@ def _select(a, lo, hi, k, low_buf, high_buf):  # pragma: no cover - compiled
             return
 
 
+#: Largest bucket sorted by insertion rather than selected in.
+SMALL_BUCKET = 16
+
+
+@njit(cache=True, error_model="numpy")
+def _insertion_sort(a, lo, hi):  # pragma: no cover - compiled
+    # Sort a[lo:hi] (a few elements, no NaN) in place.
+    for i in range(lo + 1, hi):
+        x = a[i]
+        j = i - 1
+        while j >= lo and a[j] > x:
+            a[j + 1] = a[j]
+            j -= 1
+        a[j + 1] = x
+
+
 @njit(cache=True, error_model="numpy")
 def _lerp(a, b, t):  # pragma: no cover - compiled
     # np.quantile's interpolation between neighbours a <= b (from the upper
@@ -162,33 +180,50 @@ def _lerp(a, b, t):  # pragma: no cover - compiled
     return a + d * t
 
 
-@njit(cache=True, error_model="numpy")
-def _quantiles(sample, qs, out, scratch):  # pragma: no cover - compiled
-    # Quantiles (np.quantile's linear interpolation) of ``sample`` (no NaN),
-    # reordering it: each float maps to an integer key that sorts as the
-    # floats do (sign bit set for positives, all bits flipped for negatives);
-    # a histogram of the keys' top bits (the sign, the exponent and at least
-    # 4 mantissa bits: 16 buckets per octave, coarser only if the values span
-    # more than MAX_BUCKETS buckets) tells which bucket holds each wanted
-    # rank; one more pass gathers those buckets' few elements, and each rank
-    # is selected exactly among them. No per-element branch depends on the
-    # data. ``qs`` ascending; ``scratch``: see _unpack (the -1s of the slot
-    # table are left as found).
-    if qs.shape[0] == 0:
-        return
-    keys, gather, low_buf, high_buf, hist, slot = scratch
-    m = sample.shape[0]
-    nq = qs.shape[0]
+#: The keys of +inf and -inf (see _keys): a NaN's key lies above the first
+#: or below the second.
+_KEY_POS_INF = np.uint64(0xFFF0000000000000)
+_KEY_NEG_INF = np.uint64(0x000FFFFFFFFFFFFF)
+
+
+@njit(cache=True, error_model="numpy", fastmath={"reassoc"})
+def _keys(sample, keys):  # pragma: no cover - compiled
+    # Each float's integer key, which sorts as the floats do (sign bit set
+    # for positives, all bits flipped for negatives), into ``keys``; returns
+    # the sample's sum and its least and largest key, in one pass.
     bits = sample.view(np.uint64)
     sign = np.uint64(1) << np.uint64(63)
     kmin = ~np.uint64(0)
     kmax = np.uint64(0)
-    for i in range(m):
+    total = 0.0
+    for i in range(sample.shape[0]):
         b = bits[i]
         key = b ^ ((np.uint64(0) - (b >> np.uint64(63))) | sign)
         keys[i] = key
         kmin = min(kmin, key)
         kmax = max(kmax, key)
+        total += sample[i]
+    return total, kmin, kmax
+
+
+@njit(cache=True, error_model="numpy")
+def _quantiles(sample, qs, out, scratch, kmin, kmax, work, picked):  # pragma: no cover
+    # Quantiles (np.quantile's linear interpolation) of ``sample`` (no NaN),
+    # reordering it, from the keys _keys left in ``scratch`` and their least
+    # and largest: a histogram of the keys' top bits (the sign, the exponent
+    # and at least 4 mantissa bits: 16 buckets per octave, coarser only if
+    # the values span more than MAX_BUCKETS buckets) tells which bucket holds
+    # each wanted rank; one more pass gathers those buckets' few elements,
+    # and each rank is found exactly among them (a few elements sorted, more
+    # selected in). No per-element pass branches on the data. ``qs``
+    # ascending; ``scratch``: see _unpack (the -1s of the slot table are left
+    # as found); ``work`` (int64) and ``picked`` (float64): room for
+    # 10 * len(qs) + 1 and 2 * len(qs).
+    if qs.shape[0] == 0:
+        return
+    keys, gather, low_buf, high_buf, hist, slot = scratch
+    m = sample.shape[0]
+    nq = qs.shape[0]
     shift = np.uint64(48)
     while (kmax >> shift) - (kmin >> shift) >= np.uint64(MAX_BUCKETS):
         shift += np.uint64(1)
@@ -201,9 +236,11 @@ def _quantiles(sample, qs, out, scratch):  # pragma: no cover - compiled
     # next, which it interpolates towards), their buckets and the elements
     # below each bucket; then each distinct bucket's place in ``gather``.
     nr = 2 * nq
-    ranks = np.empty(nr, dtype=np.int64)
-    buckets = np.empty(nr, dtype=np.int64)
-    below = np.empty(nr, dtype=np.int64)
+    ranks = work[:nr]
+    buckets = work[nr : 2 * nr]
+    below = work[2 * nr : 3 * nr]
+    fill = work[3 * nr : 4 * nr]
+    starts = work[4 * nr : 5 * nr + 1]
     for j in range(nq):
         low = int(qs[j] * (m - 1))
         ranks[2 * j] = low
@@ -216,8 +253,7 @@ def _quantiles(sample, qs, out, scratch):  # pragma: no cover - compiled
             bucket += 1
         buckets[r] = bucket
         below[r] = before
-    starts = np.empty(nr + 1, dtype=np.int64)
-    fill = np.zeros(nr, dtype=np.int64)
+        fill[r] = 0
     distinct = 0
     starts[0] = 0
     for r in range(nr):
@@ -230,41 +266,30 @@ def _quantiles(sample, qs, out, scratch):  # pragma: no cover - compiled
         if t >= 0:
             gather[starts[t] + fill[t]] = sample[i]
             fill[t] += 1
-    values = np.empty(nr)
+    # A bucket of a few elements (the usual case) is sorted once; a larger
+    # one (many equal values, say) is selected in for each rank.
+    for t in range(distinct):
+        if starts[t + 1] - starts[t] <= SMALL_BUCKET:
+            _insertion_sort(gather, starts[t], starts[t + 1])
     for r in range(nr):
         t = slot[buckets[r]]
         lo = starts[t]
         k = lo + ranks[r] - below[r]
-        _select(gather, lo, starts[t + 1], k, low_buf, high_buf)
-        values[r] = gather[k]
+        if starts[t + 1] - lo > SMALL_BUCKET:
+            _select(gather, lo, starts[t + 1], k, low_buf, high_buf)
+        picked[r] = gather[k]
     for r in range(nr):
         slot[buckets[r]] = -1  # ready for the next sample
     for j in range(nq):
         position = qs[j] * (m - 1)
         low = int(position)
-        a = values[2 * j]
+        a = picked[2 * j]
         fraction = position - low
         if fraction == 0.0 or low + 1 >= m:
             out[j] = a
             continue
-        b = values[2 * j + 1]
+        b = picked[2 * j + 1]
         out[j] = _lerp(a, b, fraction)
-
-
-@njit(cache=True, error_model="numpy")
-def _has_nan(flat, lo, hi):  # pragma: no cover - compiled
-    for i in range(lo, hi):
-        if np.isnan(flat[i]):
-            return True
-    return False
-
-
-@njit(cache=True, error_model="numpy", fastmath={"reassoc"})
-def _sum(flat, lo, hi):  # pragma: no cover - compiled
-    a = 0.0
-    for i in range(lo, hi):
-        a += np.float64(flat[i])
-    return a
 
 
 @njit(cache=True, error_model="numpy")
@@ -274,7 +299,10 @@ def _summaries_into(
     k = bounds.shape[0] - 1
     nq = qs.shape[0]
     width = nq + 1
-    found = np.empty(nq)
+    found = np.empty(3 * nq)
+    picked = found[nq:]
+    work = np.empty(10 * nq + 1, dtype=np.int64)
+    keys = scratch[0]
     total = 0.0
     weight = 0.0
     any_nan = False
@@ -289,9 +317,11 @@ def _summaries_into(
         if hi == lo:
             row[:] = np.nan
             continue
-        nan = _has_nan(values, lo, hi)
+        sample = values[lo:hi]
+        part_sum, kmin, kmax = _keys(sample, keys)
+        nan = kmax > _KEY_POS_INF or kmin < _KEY_NEG_INF
         if j < k:
-            mean = _sum(values, lo, hi) / (hi - lo)
+            mean = part_sum / (hi - lo)
             total += mean * sizes[j]
             weight += sizes[j]
             any_nan = any_nan or nan
@@ -304,7 +334,7 @@ def _summaries_into(
             continue
         # Each part is selected in place: the parts are summarised before the
         # pooled range (which may span them) is.
-        _quantiles(values[lo:hi], qs, found, scratch)
+        _quantiles(sample, qs, found, scratch, kmin, kmax, work, picked)
         for t in range(nq):
             row[1 + t] = found[back[t]]
 
@@ -359,6 +389,31 @@ def _summaries(values, ints, floats, out):  # pragma: no cover - compiled
 
 
 @njit(cache=True, error_model="numpy")
+def _record_source(old, new, grad, with_grad, v, ints, floats, out):  # pragma: no cover
+    # _record of one signal computed here from its source: Adam's effective
+    # learning rate at the sample positions (the end of ``ints``), with the
+    # scalars (the end of ``floats``) cast to v's dtype and computed in it, as
+    # the optimizer's own kernel does, then widened.
+    starts, bounds, lo, hi, sizes, qs, back, work, scratch = _unpack(ints, floats)
+    head = 4 * (starts.shape[0] + 1)
+    _record_norms(old, new, grad, with_grad, starts, out[:head])
+    m = ints[2]
+    at = ints[ints.shape[0] - m :]
+    f = floats.shape[0]
+    coef = np.empty(3, dtype=v.dtype)
+    coef[0] = floats[f - 3]
+    coef[1] = floats[f - 2]
+    coef[2] = floats[f - 1]
+    gathered = np.empty(m, dtype=v.dtype)
+    for i in range(m):
+        gathered[i] = v[at[i]]
+    values = work[:m]
+    for i in range(m):
+        values[i] = effective_lr_element(gathered[i], coef)
+    _summaries_into(values, bounds, lo, hi, sizes, qs, back, out[head:], scratch)
+
+
+@njit(cache=True, error_model="numpy")
 def _record(old, new, grad, with_grad, signals, ints, floats, out):  # pragma: no cover
     starts, bounds, lo, hi, sizes, qs, back, work, scratch = _unpack(ints, floats)
     head = 4 * (starts.shape[0] + 1)
@@ -404,6 +459,7 @@ class SampleSummaries:
         sizes: Sequence[float],
         quantiles: Sequence[float],
         starts: NDArray | None = None,
+        at: NDArray | None = None,
     ) -> None:
         quantiles = np.asarray(quantiles, dtype=np.float64)
         ascending = np.argsort(quantiles, kind="stable")
@@ -422,11 +478,20 @@ class SampleSummaries:
                 np.zeros(MAX_BUCKETS),
                 np.full(MAX_BUCKETS, -1),  # each use leaves it so
                 np.zeros(m),
+                np.zeros(0) if at is None else at,
             ]
         ).astype(np.int64)
+        if at is not None and len(at) != m:
+            raise ValueError(f"at must hold the {m} sample positions, got {len(at)}")
         self._floats = np.concatenate(
-            [np.asarray(sizes, dtype=np.float64), quantiles[ascending], np.zeros(4 * m)]
+            [
+                np.asarray(sizes, dtype=np.float64),
+                quantiles[ascending],
+                np.zeros(4 * m),
+                np.zeros(0 if at is None else 3),
+            ]
         )
+        self._sourced = at is not None
         self._width = (k + 1) * (nq + 1)
         self._out = np.empty(self._width)
         self._record_out: dict[int, NDArray] = {}
@@ -443,15 +508,20 @@ class SampleSummaries:
         signals: NDArray,
         *,
         fresh: bool = False,
+        out: NDArray | None = None,
     ) -> NDArray:
         """The norms of ``old``, ``new - old`` and ``grad`` (as
         :func:`record_norms` computes them), then the summaries of each row
         of ``signals`` (2-D, one signal's samples per row, any float dtype),
-        in one float64 array: a new one if ``fresh``, else one reused by the
-        next call with as many signals."""
+        in one float64 array of :meth:`record_size` values: ``out`` if given,
+        a new one if ``fresh``, else one reused by the next call with as many
+        signals."""
         count = signals.shape[0]
-        size = 4 * (self._ints[0] + 1) + count * self._width
-        out = None if fresh else self._record_out.get(count)
+        size = self.record_size(count)
+        if out is not None and out.shape != (size,):
+            raise ValueError(f"out must hold {size} values, got shape {out.shape}")
+        if out is None and not fresh:
+            out = self._record_out.get(count)
         if out is None:
             out = np.empty(size)
             if not fresh:
@@ -466,6 +536,45 @@ class SampleSummaries:
             self._ints,
             self._floats,
             out,
+        )
+        return out
+
+    def record_size(self, signals: int) -> int:
+        """How many values :meth:`record` gives for ``signals`` signals."""
+        return 4 * (int(self._ints[0]) + 1) + signals * self._width
+
+    def record_source(
+        self,
+        old: NDArray,
+        new: NDArray,
+        grad: NDArray | None,
+        source: tuple[NDArray, float, float, float],
+        out: NDArray | None = None,
+    ) -> NDArray:
+        """:meth:`record` (into ``out``, else a new array) of one signal given
+        by its ``source`` rather than its samples: ``(v, scale, inverse,
+        eps)`` for ``scale / (sqrt(v) * inverse + eps)`` (Adam's effective
+        learning rate, see
+        :meth:`adamlab.optim.adam.Adam.flat_signal_sources`), computed at the
+        sample positions ``at`` this was made with, in ``v``'s dtype, inside
+        the same compiled call."""
+        if not self._sourced:
+            raise ValueError(
+                "record_source needs the sample positions: make it with at"
+            )
+        v, scale, inverse, eps = source
+        floats = self._floats
+        floats[-3] = inverse
+        floats[-2] = eps
+        floats[-1] = scale
+        size = self.record_size(1)
+        if out is None:
+            out = np.empty(size)
+        elif out.shape != (size,):
+            raise ValueError(f"out must hold {size} values, got shape {out.shape}")
+        with_grad = grad is not None
+        _record_source(
+            old, new, grad if with_grad else old, with_grad, v, self._ints, floats, out
         )
         return out
 

@@ -93,7 +93,8 @@ class _Plan:
     """The fast path's layout, valid while the same arrays come back: the
     parameter list and gradients it was made for, their flat buffers, the
     parameters' offsets, sizes and names, the sample positions, the summary
-    kernel made for them, and record keys."""
+    kernel made for them, the optimizer's ``flat_signal_sources`` (if it has
+    one), the snapshot buffer, and record keys."""
 
     params: list[NDArray]
     count: int
@@ -105,6 +106,8 @@ class _Plan:
     names: tuple[str, ...]
     at: NDArray
     summaries: Any
+    sources: Any = None
+    snapshot: NDArray | None = None
     labels: dict[Any, Any] = field(default_factory=dict)
 
 
@@ -221,10 +224,10 @@ class Tracker(Callback):
         self.quantiles = quantiles
         self.per_parameter = bool(per_parameter)
         self._records: list[dict[str, Any]] = []
-        # The fast path's recordings not yet made into records: the record
-        # begun (step, epoch, loss, lr, beta1), the labels of the values (see
-        # _fast_labels), the kernel's values and the scalar signals' numbers.
-        self._rows: list[tuple[dict, tuple, NDArray, list]] = []
+        # The fast path's recordings not yet made into records: one float64
+        # row each and how it becomes a record (see _row_layout).
+        self._rows: list[NDArray] = []
+        self._row_layouts: list[tuple] = []
         self.optimizer: Any = None
         self.epoch: int | None = None
         self._snapshot: NDArray | list[NDArray] | None = None
@@ -274,8 +277,20 @@ class Tracker(Callback):
                 "the tracker watches no optimizer: use Tracker.watch(optimizer) "
                 "or pass it to a Trainer as a callback"
             )
-        if self.is_recording(step):
+        if step == 1 or step % self.every == 0:
             params = self.optimizer._params
+            plan = self._plan
+            if plan is not None and plan.params is params and len(params) == plan.count:
+                # The fast path's parameters, as last recorded: their buffer
+                # and a snapshot buffer of its own.
+                buffer = plan.snapshot
+                if buffer is None:
+                    buffer = plan.snapshot = np.empty_like(plan.new)
+                np.copyto(buffer, plan.new)
+                self._snapshot = buffer
+                self._snapshot_step = step
+                self._hyper = self._group_values()
+                return
             flat = self._flat(params, "params")
             if flat is None:
                 self._snapshot = [p.copy() for p in params]
@@ -337,11 +352,13 @@ class Tracker(Callback):
         keeps its values in one float64 array, and makes its dict only when
         :attr:`records` is read (which touches far less memory while
         training)."""
-        for record, (labels, pick, head), values, numbers in self._rows:
-            values = (values if pick is None else values[pick]).tolist()
-            record.update(zip(labels, values[:head] + numbers + values[head:]))
+        for row, (labels, order, ints) in zip(self._rows, self._row_layouts):
+            record = dict(zip(labels, row[order].tolist()))
+            for key in ints:
+                record[key] = int(record[key])
             self._records.append(record)
         self._rows.clear()
+        self._row_layouts.clear()
 
     def step(
         self, grads: Sequence[NDArray | None], *, loss: float | None = None
@@ -404,13 +421,14 @@ class Tracker(Callback):
         row of :attr:`_rows`."""
         optimizer = self.optimizer
         params = optimizer._params
+        loss = math.nan if loss is None else float(loss)
+        if self._measure_flat(step, epoch, loss, before, params, grads):
+            return None
         record: dict[str, Any] = {"step": int(step)}
         if epoch is not None:
             record["epoch"] = int(epoch)
-        record["loss"] = math.nan if loss is None else float(loss)
+        record["loss"] = loss
         record.update(self._hyper)
-        if self._measure_flat(record, before, params, grads):
-            return None
         starts = self._offsets(params)
 
         # The general path: the same norms from NumPy over concatenations
@@ -425,30 +443,42 @@ class Tracker(Callback):
 
     def _measure_flat(
         self,
-        record: dict[str, Any],
+        step: int,
+        epoch: int | None,
+        loss: float,
         before: NDArray | list[NDArray],
         params: list[NDArray],
         grads: Sequence[NDArray | None] | None,
     ) -> bool:
-        """The fast path: add the norms and the signals to ``record`` with one
-        kernel call for the norms and one per array signal, when parameters,
-        gradients (all present, or none given) and the optimizer's
-        :meth:`flat_diagnostics` (one group) all lie in flat buffers. False,
-        with nothing added, otherwise."""
+        """The fast path: the record of step ``step`` as one row of
+        :attr:`_rows` (see :meth:`_row_layout`), with one compiled call for
+        the norms and the signals' summaries, when parameters, gradients (all
+        present, or none given) and the optimizer's signals (one group) all
+        lie in flat buffers. False, with nothing kept, otherwise."""
         plan = self._fast_plan(params, grads)
         if plan is None or type(before) is not np.ndarray:
             return False
         if plan.new.size != before.size:
             return False
-        groups = self.optimizer.flat_diagnostics(plan.at)
-        if groups is None:
-            return False
+        # Adam's effective lr comes as its source, computed at the samples
+        # inside the summary kernel's call (one compiled call in all);
+        # otherwise as the optimizer computes it at the samples.
+        entry = plan.sources() if plan.sources is not None else None
+        source = None
+        if entry is None:
+            groups = self.optimizer.flat_diagnostics(plan.at)
+            if groups is None:
+                return False
+            entry = groups[0]
         arrays = []
         scalars = []
-        for key, value in groups[0].items():
+        for key, value in entry.items():
             kind = type(value)
             if kind is float:
                 scalars.append((key, value))
+            elif kind is tuple and key == "effective_lr":
+                source = value
+                arrays.append((key, None))
             elif kind is np.ndarray and value.ndim:
                 if value.shape != plan.at.shape:
                     return False
@@ -458,26 +488,81 @@ class Tracker(Callback):
                 if number is not None:
                     scalars.append((key, number))
 
-        # Every norm and every summary in one compiled call; the record's
-        # keys in the general path's order: the norms, each parameter's
-        # scalars, the shared scalars, then the summaries (a subset of the
-        # kernel's values without per-parameter keys).
-        if len(arrays) == 1:
-            signals = arrays[0][1][np.newaxis]
-        elif arrays:
-            signals = np.stack([value for _, value in arrays])
+        # One float64 row: the header (step, epoch, loss, lr, beta1), the
+        # scalar signals, then every norm and summary from one compiled call.
+        hyper = self._hyper
+        front = [step, loss] if epoch is None else [step, epoch, loss]
+        front += hyper.values()
+        front += [number for _, number in scalars]
+        shape = (
+            epoch is None,
+            tuple(hyper),
+            tuple(key for key, _ in arrays),
+            tuple((key, type(number) is int) for key, number in scalars),
+        )
+        layout = plan.labels.get(shape)
+        if layout is None:
+            layout = plan.labels[shape] = self._row_layout(plan, *shape)
+        row = np.empty(len(front) + plan.summaries.record_size(len(arrays)))
+        row[: len(front)] = front
+        out = row[len(front) :]
+        if source is not None:  # the entry's only array signal
+            plan.summaries.record_source(before, plan.new, plan.grad, source, out)
         else:
-            signals = np.empty((0, plan.at.size))
-        shape = (tuple(key for key, _ in arrays), tuple(key for key, _ in scalars))
-        found = plan.labels.get(shape)
-        if found is None:
-            found = plan.labels[shape] = self._fast_labels(plan, *shape)
-        values = plan.summaries.record(before, plan.new, plan.grad, signals, fresh=True)
-        numbers = [number for _, number in scalars]
-        if self.per_parameter:
-            numbers = numbers * plan.count + numbers
-        self._rows.append((record, found, values, numbers))
+            if len(arrays) == 1:
+                signals = arrays[0][1][np.newaxis]
+            elif arrays:
+                signals = np.stack([value for _, value in arrays])
+            else:
+                signals = np.empty((0, plan.at.size))
+            plan.summaries.record(before, plan.new, plan.grad, signals, out=out)
+        # A recording keeps one array (which the garbage collector does not
+        # track) and a shared layout; its dict is made when records are read.
+        self._rows.append(row)
+        self._row_layouts.append(layout)
         return True
+
+    def _row_layout(
+        self,
+        plan: _Plan,
+        no_epoch: bool,
+        hyper: tuple[str, ...],
+        signals: tuple[str, ...],
+        scalars: tuple[tuple[str, bool], ...],
+    ) -> tuple[tuple[str, ...], NDArray, tuple[str, ...]]:
+        """How a fast-path row becomes a record: its keys in the general
+        path's order (the header, the norms, each parameter's scalars, the
+        shared scalars, then the summaries: a subset of the kernel's values
+        without per-parameter keys), the row's positions in that order, and
+        the keys whose values are integers (the step, the epoch, and each
+        parameter's integer or boolean signals)."""
+        header = ("step", "loss") if no_epoch else ("step", "epoch", "loss")
+        header += hyper
+        names = tuple(key for key, _ in scalars)
+        labels, pick, head = self._fast_labels(plan, signals, names)
+        h, k = len(header), len(names)
+        own = plan.count * k if self.per_parameter else 0
+        count = len(labels) - own - k
+        kernel = list(range(count)) if pick is None else pick.tolist()
+        first = h + k  # where the kernel's values start in the row
+        order = list(range(h))
+        order += [first + i for i in kernel[:head]]
+        order += [h + j for _ in range(own // k if k else 0) for j in range(k)]
+        order += [h + j for j in range(k)]
+        order += [first + i for i in kernel[head:]]
+        flags = [flag for _, flag in scalars]
+        ints = ["step"] if no_epoch else ["step", "epoch"]
+        # Each parameter's scalars follow the norms, parameter by parameter.
+        ints += [
+            label for i, label in enumerate(labels[head : head + own]) if flags[i % k]
+        ]
+        # (The whole model's, an average by size, is a float, as the general
+        # path gives it.)
+        return (
+            header + labels,
+            np.array(order, dtype=np.intp),
+            tuple(ints),
+        )
 
     def _fast_labels(
         self, plan: _Plan, signals: tuple[str, ...], scalars: tuple[str, ...]
@@ -556,6 +641,7 @@ class Tracker(Callback):
             names=names,
             at=at,
             summaries=summaries,
+            sources=getattr(optimizer, "flat_signal_sources", None),
             labels={},
         )
         return self._plan
@@ -729,10 +815,10 @@ class Tracker(Callback):
             make = _kernel("SampleSummaries")
             if make is None:  # pragma: no cover - numba is a dependency
                 return None
-            _, bounds, pooled_lo, pooled_hi = self._layout(sizes)
+            at, bounds, pooled_lo, pooled_hi = self._layout(sizes)
             starts = np.cumsum((0,) + sizes[:-1]) if sizes else np.empty(0)
             found = self._summarizers[sizes] = make(
-                bounds, pooled_lo, pooled_hi, sizes, self.quantiles, starts
+                bounds, pooled_lo, pooled_hi, sizes, self.quantiles, starts, at
             )
         return found
 

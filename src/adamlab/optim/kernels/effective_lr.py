@@ -19,7 +19,7 @@ from adamlab.optim.kernels.common import BLOCK, PARALLEL_THRESHOLD, parallel, se
 
 
 @serial
-def _element(vi, coef):  # pragma: no cover - compiled
+def element(vi, coef):  # pragma: no cover - compiled
     d = np.sqrt(vi)
     d = d * coef[0]
     d = d + coef[1]
@@ -29,13 +29,26 @@ def _element(vi, coef):  # pragma: no cover - compiled
 @serial
 def _serial(v, coef, out):  # pragma: no cover - compiled
     for i in range(v.size):
-        out[i] = _element(v[i], coef)
+        out[i] = element(v[i], coef)
 
 
 @serial
-def _serial_at(v, at, coef, out):  # pragma: no cover - compiled
+def _serial_at(v, at, inverse, eps, scale):  # pragma: no cover - compiled
+    # The scalars are cast to v's dtype on assignment, as np.array(..., dtype)
+    # casts them; both arrays are made here, which from Python costs more
+    # than the arithmetic at the tracker's thousand positions. Gather first,
+    # then compute: the second loop vectorizes, which one loop reading v at
+    # scattered positions does not (half the time).
+    coef = np.empty(3, dtype=v.dtype)
+    coef[0] = inverse
+    coef[1] = eps
+    coef[2] = scale
+    out = np.empty(at.size, dtype=v.dtype)
     for i in range(at.size):
-        out[i] = _element(v[at[i]], coef)
+        out[i] = v[at[i]]
+    for i in range(out.size):
+        out[i] = element(out[i], coef)
+    return out
 
 
 @parallel
@@ -43,7 +56,7 @@ def _parallel(v, coef, out):  # pragma: no cover - compiled
     n = v.size
     for b in prange((n + BLOCK - 1) // BLOCK):
         for i in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
-            out[i] = _element(v[i], coef)
+            out[i] = element(v[i], coef)
 
 
 def effective_lr(
@@ -55,11 +68,9 @@ def effective_lr(
 
     A zero denominator gives inf, as NumPy's division does (no warning).
     """
-    coef = np.array([inverse, eps, scale], dtype=v.dtype)
     if at is not None:
-        out = np.empty(at.shape[0], dtype=v.dtype)
-        _serial_at(v, at, coef, out)
-        return out
+        return _serial_at(v, at, float(inverse), float(eps), float(scale))
+    coef = np.array([inverse, eps, scale], dtype=v.dtype)
     out = np.empty_like(v)
     (_parallel if v.size >= PARALLEL_THRESHOLD else _serial)(v, coef, out)
     return out
