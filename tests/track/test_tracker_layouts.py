@@ -155,42 +155,84 @@ def test_records_stay_in_step_order_when_the_fast_and_general_paths_alternate():
 class _CountingAdam(Adam):
     """Adam with an integer and a boolean scalar signal, on both paths."""
 
+    count = 3
+    flat_calls = 0
+
     def diagnostics(self):
         out = Adam.diagnostics(self)
         for entry in out.values():
-            entry.update(clipped=True, count=3)
+            entry.update(clipped=True, count=self.count)
         return out
-
-    flat_calls = 0
 
     def flat_diagnostics(self, at=None):
         self.flat_calls += 1
         entry = self._group_diagnostics(0, self.param_groups[0], at)
-        return None if entry is None else [dict(entry, clipped=True, count=3)]
+        if entry is None:
+            return None
+        return [dict(entry, clipped=True, count=self.count)]
 
 
-@pytest.mark.parametrize("per_parameter", [True, False])
-def test_fast_path_keeps_integer_and_boolean_signals_as_integers(per_parameter):
-    # A fast-path recording is kept as one float64 row; the record made from
-    # it must give the general path's keys, values and types.
+class _HalvedAdam(Adam):
+    """Adam whose effective lr hook is redefined: its diagnostics, on every
+    path, must come through the hook."""
+
+    @staticmethod
+    def _effective(group, state, second, at=None):
+        return Adam._effective(group, state, second, at) / 2
+
+
+def _fast_and_general(make, shapes, per_parameter=True, steps=3):
+    """Records of the same run with flat gradients (the fast path) and with
+    separate gradient arrays (the general path), and the optimizers."""
     rng = np.random.default_rng(5)
-    shapes = [(6, 4), (4,)]
-    grad_seq = [[rng.normal(size=s) for s in shapes] for _ in range(3)]
-    records = []
+    grad_seq = [[rng.normal(size=s) for s in shapes] for _ in range(steps)]
+    records, optimizers = [], []
     for flat_grads in (True, False):
         _, params = pack([np.ones(s) for s in shapes])
-        opt = _CountingAdam(list(zip("ab", params)), lr=1e-2)
+        opt = make(list(zip("abcd", params)))
         tracker = Tracker.watch(opt, every=2, per_parameter=per_parameter)
         tracker.epoch = 7
         for grads in grad_seq:
             tracker.step(pack(grads)[1] if flat_grads else grads, loss=0.5)
         records.append(tracker.records)
-        assert opt.flat_calls == (2 if flat_grads else 0)  # steps 1 and 2
+        optimizers.append(opt)
+    return records, optimizers
+
+
+def test_a_redefined_effective_lr_hook_reaches_the_fast_path():
+    (fast, general), _ = _fast_and_general(
+        lambda params: _HalvedAdam(params, lr=1e-2), [(6, 4), (4,)]
+    )
+    (plain, _), _ = _fast_and_general(
+        lambda params: Adam(params, lr=1e-2), [(6, 4), (4,)]
+    )
+    for a, b, c in zip(fast, general, plain):
+        assert list(a) == list(b)
+        for key in ("effective_lr_mean", "effective_lr_p50/a", "effective_lr_p90/b"):
+            assert a[key] == b[key] == pytest.approx(c[key] / 2, rel=1e-12)
+
+
+@pytest.mark.parametrize("count", [3, 2**53 + 1])
+@pytest.mark.parametrize("per_parameter", [True, False])
+def test_fast_path_keeps_integer_and_boolean_signals_as_integers(per_parameter, count):
+    # A fast-path recording is kept as one float64 row; the record made from
+    # it must give the general path's keys, values and types (an integer too
+    # large for a float64 takes the general path).
+
+    def make(params):
+        opt = _CountingAdam(params, lr=1e-2)
+        opt.count = count
+        return opt
+
+    records, optimizers = _fast_and_general(make, [(6, 4), (4,)], per_parameter)
+    assert [opt.flat_calls for opt in optimizers] == [2, 0]  # steps 1 and 2
     for fast, general in zip(*records):
         assert list(fast) == list(general)
-        assert fast["clipped"] == 1 and fast["count"] == 3 and fast["epoch"] == 7
+        assert fast["clipped"] == 1 and fast["count"] == general["count"]
+        assert fast["epoch"] == 7
         if per_parameter:
             assert fast["clipped/a"] == 1 and type(fast["clipped/b"]) is int
+            assert fast["count/a"] == count
         for key, value in general.items():
             assert type(fast[key]) is type(value), key
             assert fast[key] == pytest.approx(value, rel=1e-12, nan_ok=True), key

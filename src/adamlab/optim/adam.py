@@ -8,6 +8,7 @@ so every operation is written out in the state's dtype and in a fixed order.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable
 from typing import Any
@@ -470,11 +471,10 @@ class Adam(Optimizer):
         element in the buffer's dtype (the scalars cast to it), as
         :func:`adamlab.optim.kernels.effective_lr.effective_lr` computes it.
         None where that is not the formula (another denominator form, before
-        the first step), with more than one group, or where
-        :meth:`flat_diagnostics` would give None."""
-        if len(self.param_groups) != 1 or type(self).diagnostics is not (
-            Adam.diagnostics
-        ):
+        the first step), with more than one group, where
+        :meth:`flat_diagnostics` would give None, or where a subclass
+        redefines how the diagnostics are made."""
+        if len(self.param_groups) != 1 or not _own_diagnostics(type(self)):
             return None
         group = self.param_groups[0]
         found = self._group_buffer(0)
@@ -557,6 +557,26 @@ class Adam(Optimizer):
             out[self._names[i]] = dict(entry, effective_lr=view)
             start = stop
         return True
+
+
+#: The methods through which Adam's diagnostics are made: a class that
+#: redefines any of them gets no ``flat_signal_sources``.
+_DIAGNOSTIC_METHODS = (
+    "diagnostics",
+    "flat_diagnostics",
+    "_group_diagnostics",
+    "_group_buffer",
+    "_diagnostic_entry",
+    "_effective",
+)
+
+
+@functools.cache
+def _own_diagnostics(cls: type) -> bool:
+    """Whether ``cls`` makes its diagnostics with Adam's own methods."""
+    return all(
+        getattr(cls, name) is getattr(Adam, name) for name in _DIAGNOSTIC_METHODS
+    )
 
 
 def _effective_lr(

@@ -393,7 +393,10 @@ def _record_source(old, new, grad, with_grad, v, ints, floats, out):  # pragma: 
     # _record of one signal computed here from its source: Adam's effective
     # learning rate at the sample positions (the end of ``ints``), with the
     # scalars (the end of ``floats``) cast to v's dtype and computed in it, as
-    # the optimizer's own kernel does, then widened.
+    # the optimizer's own kernel does, then widened. numba's cache does not
+    # see edits to that kernel's element function in its own file: after one,
+    # clear NUMBA_CACHE_DIR (test_record_source_equals_record_of_the_computed_
+    # signal fails on a stale cache).
     starts, bounds, lo, hi, sizes, qs, back, work, scratch = _unpack(ints, floats)
     head = 4 * (starts.shape[0] + 1)
     _record_norms(old, new, grad, with_grad, starts, out[:head])

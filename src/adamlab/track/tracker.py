@@ -65,6 +65,10 @@ from adamlab.train.callbacks import Callback
 #: Diagnostics keys not recorded: the per-parameter step count repeats ``step``.
 SKIPPED_SIGNALS = frozenset({"step"})
 
+#: The largest integer a float64 holds exactly: a larger integer signal takes
+#: the general path, which keeps it as it is.
+_EXACT = 2**53
+
 
 def _segment_squares(flat: NDArray, starts: NDArray) -> NDArray:
     """Sum of squares of each segment of ``flat`` beginning at ``starts``."""
@@ -487,6 +491,8 @@ class Tracker(Callback):
                 arrays.append((key, value))
             elif key not in SKIPPED_SIGNALS:
                 number = _scalar(value)
+                if type(number) is int and not -_EXACT <= number <= _EXACT:
+                    return False  # the float64 row would round it
                 if number is not None:
                     scalars.append((key, number))
 
