@@ -80,6 +80,12 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=21)
     parser.add_argument(
+        "--quantile-sample",
+        type=int,
+        default=256,
+        help="the trackers' quantile_sample (elements summarised per parameter)",
+    )
+    parser.add_argument(
         "--hidden", type=int, nargs="*", default=None, help="hidden layer widths"
     )
     args = parser.parse_args()
@@ -91,8 +97,8 @@ def main() -> None:
     )
     kinds = {
         "untracked": lambda: None,
-        "tracked": lambda: Tracker(args.every),
-        "timed": lambda: TimedTracker(args.every),
+        "tracked": lambda: Tracker(args.every, quantile_sample=args.quantile_sample),
+        "timed": lambda: TimedTracker(args.every, quantile_sample=args.quantile_sample),
     }
     for make in kinds.values():  # warm up kernels and caches
         train_seconds(config, make())
