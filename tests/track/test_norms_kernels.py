@@ -107,8 +107,8 @@ def test_negative_nan_marks_quantiles_too():
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_record_source_equals_record_of_the_computed_signal(dtype):
     # The effective lr computed inside the record call from its source must
-    # be bit for bit the optimizer kernel's at the same positions, summarised.
-    from adamlab.optim.kernels.effective_lr import effective_lr
+    # be bit for bit NumPy's expression in v's dtype at the same positions
+    # (the scalars cast to it), summarised.
     from adamlab.track.norms import SampleSummaries
 
     rng = np.random.default_rng(3)
@@ -126,8 +126,10 @@ def test_record_source_equals_record_of_the_computed_signal(dtype):
         SampleSummaries(bounds, bounds[-1], at.size, sizes, (0.1, 0.5), starts, at)
         for _ in range(2)
     ]
-    signal = effective_lr(v, scale, inverse, eps, at).astype(np.float64)
-    expected = made[0].record(old, new, grad, signal[np.newaxis], fresh=True)
+    cast = v.dtype.type
+    signal = cast(scale) / (np.sqrt(v[at]) * cast(inverse) + cast(eps))
+    signal = signal.astype(np.float64)
+    expected = made[0].record(old, new, grad, signal[np.newaxis])
     got = made[1].record_source(old, new, grad, (v, scale, inverse, eps))
     np.testing.assert_array_equal(got, expected)
     with pytest.raises(ValueError, match="sample positions"):

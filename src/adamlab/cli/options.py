@@ -71,23 +71,25 @@ def path(text: str) -> str:
     return text
 
 
-def check_output(flag: str, path: str) -> None:
+def check_output(flag: str | None, path: str) -> None:
     """Refuse output ``path`` of option ``flag`` before any work, creating
     nothing: a folder, a missing folder, and what
-    :func:`adamlab.fileio.check_destination` refuses."""
+    :func:`adamlab.fileio.check_destination` refuses. The message names
+    ``flag`` unless it is None (argparse names it already)."""
     from pathlib import Path
 
     from adamlab.fileio import check_destination
 
+    name = "" if flag is None else f"{flag} "
     if not path or Path(path).is_dir():
-        raise ValueError(f"{flag} {path!r}: expected a file path, got a folder")
+        raise ValueError(f"{name}{path!r}: expected a file path, got a folder")
     folder = Path(path).parent
     if not folder.is_dir():
-        raise ValueError(f"{flag} {path}: the folder {folder} does not exist")
+        raise ValueError(f"{name}{path}: the folder {folder} does not exist")
     try:
         check_destination(path)
     except ValueError as error:
-        raise ValueError(f"{flag}: {error}") from None
+        raise ValueError(str(error) if flag is None else f"{flag}: {error}") from None
 
 
 def write_output(flag: str, path: str, write: Any, *values: Any, **keywords: Any):

@@ -21,7 +21,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-from adamlab.optim.kernels.effective_lr import element as effective_lr_element
+from adamlab.optim.kernels.effective_lr import at_positions as effective_lr_at
 
 
 @njit(cache=True, error_model="numpy", fastmath={"reassoc"})
@@ -392,27 +392,21 @@ def _summaries(values, ints, floats, out):  # pragma: no cover - compiled
 def _record_source(old, new, grad, with_grad, v, ints, floats, out):  # pragma: no cover
     # _record of one signal computed here from its source: Adam's effective
     # learning rate at the sample positions (the end of ``ints``), with the
-    # scalars (the end of ``floats``) cast to v's dtype and computed in it, as
-    # the optimizer's own kernel does, then widened. numba's cache does not
-    # see edits to that kernel's element function in its own file: after one,
-    # clear NUMBA_CACHE_DIR (test_record_source_equals_record_of_the_computed_
-    # signal fails on a stale cache).
+    # scalars (the end of ``floats``), by the optimizer's own kernel, then
+    # widened. numba's cache does not see edits to that kernel in its own
+    # file: after one, clear NUMBA_CACHE_DIR (test_record_source_equals_
+    # record_of_the_computed_signal fails on a stale cache).
     starts, bounds, lo, hi, sizes, qs, back, work, scratch = _unpack(ints, floats)
     head = 4 * (starts.shape[0] + 1)
     _record_norms(old, new, grad, with_grad, starts, out[:head])
     m = ints[2]
-    at = ints[ints.shape[0] - m :]
     f = floats.shape[0]
-    coef = np.empty(3, dtype=v.dtype)
-    coef[0] = floats[f - 3]
-    coef[1] = floats[f - 2]
-    coef[2] = floats[f - 1]
-    gathered = np.empty(m, dtype=v.dtype)
-    for i in range(m):
-        gathered[i] = v[at[i]]
+    signal = effective_lr_at(
+        v, ints[ints.shape[0] - m :], floats[f - 3], floats[f - 2], floats[f - 1]
+    )
     values = work[:m]
     for i in range(m):
-        values[i] = effective_lr_element(gathered[i], coef)
+        values[i] = signal[i]
     _summaries_into(values, bounds, lo, hi, sizes, qs, back, out[head:], scratch)
 
 
@@ -497,7 +491,6 @@ class SampleSummaries:
         self._sourced = at is not None
         self._width = (k + 1) * (nq + 1)
         self._out = np.empty(self._width)
-        self._record_out: dict[int, NDArray] = {}
 
     def __call__(self, values: NDArray) -> NDArray:
         _summaries(values, self._ints, self._floats, self._out)
@@ -510,25 +503,14 @@ class SampleSummaries:
         grad: NDArray | None,
         signals: NDArray,
         *,
-        fresh: bool = False,
         out: NDArray | None = None,
     ) -> NDArray:
         """The norms of ``old``, ``new - old`` and ``grad`` (as
         :func:`record_norms` computes them), then the summaries of each row
         of ``signals`` (2-D, one signal's samples per row, any float dtype),
         in one float64 array of :meth:`record_size` values: ``out`` if given,
-        a new one if ``fresh``, else one reused by the next call with as many
-        signals."""
-        count = signals.shape[0]
-        size = self.record_size(count)
-        if out is not None and out.shape != (size,):
-            raise ValueError(f"out must hold {size} values, got shape {out.shape}")
-        if out is None and not fresh:
-            out = self._record_out.get(count)
-        if out is None:
-            out = np.empty(size)
-            if not fresh:
-                self._record_out[count] = out
+        else a new one."""
+        out = self._record_out(signals.shape[0], out)
         with_grad = grad is not None
         _record(
             old,
@@ -545,6 +527,16 @@ class SampleSummaries:
     def record_size(self, signals: int) -> int:
         """How many values :meth:`record` gives for ``signals`` signals."""
         return 4 * (int(self._ints[0]) + 1) + signals * self._width
+
+    def _record_out(self, signals: int, out: NDArray | None) -> NDArray:
+        """``out``, checked to hold a record of ``signals`` signals, or a new
+        array for one."""
+        size = self.record_size(signals)
+        if out is None:
+            return np.empty(size)
+        if out.shape != (size,):
+            raise ValueError(f"out must hold {size} values, got shape {out.shape}")
+        return out
 
     def record_source(
         self,
@@ -570,11 +562,7 @@ class SampleSummaries:
         floats[-3] = inverse
         floats[-2] = eps
         floats[-1] = scale
-        size = self.record_size(1)
-        if out is None:
-            out = np.empty(size)
-        elif out.shape != (size,):
-            raise ValueError(f"out must hold {size} values, got shape {out.shape}")
+        out = self._record_out(1, out)
         with_grad = grad is not None
         _record_source(
             old, new, grad if with_grad else old, with_grad, v, self._ints, floats, out

@@ -100,7 +100,7 @@ class _Plan:
     parameter list and gradients it was made for, their flat buffers, the
     parameters' offsets, sizes and names, the sample positions, the summary
     kernel made for them, the optimizer's ``flat_signal_sources`` (if it has
-    one), the snapshot buffer, and record keys."""
+    one), and record keys."""
 
     params: list[NDArray]
     count: int
@@ -113,7 +113,6 @@ class _Plan:
     at: NDArray
     summaries: Any
     sources: Any = None
-    snapshot: NDArray | None = None
     labels: dict[Any, Any] = field(default_factory=dict)
 
 
@@ -283,21 +282,13 @@ class Tracker(Callback):
                 "the tracker watches no optimizer: use Tracker.watch(optimizer) "
                 "or pass it to a Trainer as a callback"
             )
-        if step == 1 or step % self.every == 0:
+        if self.is_recording(step):
             params = self.optimizer._params
             plan = self._plan
             if plan is not None and plan.params is params and len(params) == plan.count:
-                # The fast path's parameters, as last recorded: their buffer
-                # and a snapshot buffer of its own.
-                buffer = plan.snapshot
-                if buffer is None:
-                    buffer = plan.snapshot = np.empty_like(plan.new)
-                np.copyto(buffer, plan.new)
-                self._snapshot = buffer
-                self._snapshot_step = step
-                self._hyper = self._group_values()
-                return
-            flat = self._flat(params, "params")
+                flat = plan.new  # the fast path's buffer, as last recorded
+            else:
+                flat = self._flat(params, "params")
             if flat is None:
                 self._snapshot = [p.copy() for p in params]
             else:
@@ -549,13 +540,14 @@ class Tracker(Callback):
         names = tuple(key for key, _ in scalars)
         labels, pick, head = self._fast_labels(plan, signals, names)
         h, k = len(header), len(names)
-        own = plan.count * k if self.per_parameter else 0
+        owners = plan.count if self.per_parameter else 0  # parameters' own keys
+        own = owners * k
         count = len(labels) - own - k
         kernel = list(range(count)) if pick is None else pick.tolist()
         first = h + k  # where the kernel's values start in the row
         order = list(range(h))
         order += [first + i for i in kernel[:head]]
-        order += [h + j for _ in range(own // k if k else 0) for j in range(k)]
+        order += [h + j for _ in range(owners) for j in range(k)]
         order += [h + j for j in range(k)]
         order += [first + i for i in kernel[head:]]
         flags = [flag for _, flag in scalars]

@@ -19,7 +19,7 @@ from adamlab.optim.kernels.common import BLOCK, PARALLEL_THRESHOLD, parallel, se
 
 
 @serial
-def element(vi, coef):  # pragma: no cover - compiled
+def _element(vi, coef):  # pragma: no cover - compiled
     d = np.sqrt(vi)
     d = d * coef[0]
     d = d + coef[1]
@@ -29,11 +29,13 @@ def element(vi, coef):  # pragma: no cover - compiled
 @serial
 def _serial(v, coef, out):  # pragma: no cover - compiled
     for i in range(v.size):
-        out[i] = element(v[i], coef)
+        out[i] = _element(v[i], coef)
 
 
 @serial
-def _serial_at(v, at, inverse, eps, scale):  # pragma: no cover - compiled
+def at_positions(v, at, inverse, eps, scale):  # pragma: no cover - compiled
+    """The effective lr at positions ``at`` of ``v``, in ``v``'s dtype (also
+    called from the tracker's compiled record)."""
     # The scalars are cast to v's dtype on assignment, as np.array(..., dtype)
     # casts them; both arrays are made here, which from Python costs more
     # than the arithmetic at the tracker's thousand positions. Gather first,
@@ -47,7 +49,7 @@ def _serial_at(v, at, inverse, eps, scale):  # pragma: no cover - compiled
     for i in range(at.size):
         out[i] = v[at[i]]
     for i in range(out.size):
-        out[i] = element(out[i], coef)
+        out[i] = _element(out[i], coef)
     return out
 
 
@@ -56,7 +58,7 @@ def _parallel(v, coef, out):  # pragma: no cover - compiled
     n = v.size
     for b in prange((n + BLOCK - 1) // BLOCK):
         for i in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
-            out[i] = element(v[i], coef)
+            out[i] = _element(v[i], coef)
 
 
 def effective_lr(
@@ -69,7 +71,7 @@ def effective_lr(
     A zero denominator gives inf, as NumPy's division does (no warning).
     """
     if at is not None:
-        return _serial_at(v, at, float(inverse), float(eps), float(scale))
+        return at_positions(v, at, float(inverse), float(eps), float(scale))
     coef = np.array([inverse, eps, scale], dtype=v.dtype)
     out = np.empty_like(v)
     (_parallel if v.size >= PARALLEL_THRESHOLD else _serial)(v, coef, out)
