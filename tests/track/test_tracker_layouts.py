@@ -191,7 +191,7 @@ def _fast_and_general(make, shapes, per_parameter=True, steps=3):
         _, params = pack([np.ones(s) for s in shapes])
         opt = make(list(zip("abcd", params)))
         tracker = Tracker.watch(opt, every=2, per_parameter=per_parameter)
-        tracker.epoch = 7
+        tracker.epoch = np.int64(7)  # either path records a plain int
         for grads in grad_seq:
             tracker.step(pack(grads)[1] if flat_grads else grads, loss=0.5)
         records.append(tracker.records)
@@ -236,3 +236,33 @@ def test_fast_path_keeps_integer_and_boolean_signals_as_integers(per_parameter, 
         for key, value in general.items():
             assert type(fast[key]) is type(value), key
             assert fast[key] == pytest.approx(value, rel=1e-12, nan_ok=True), key
+
+
+def test_fast_path_records_survive_reads_between_many_recordings():
+    # The fast path keeps recordings in blocks of rows that grow (16, 32,
+    # ...) and turns them into records when read; reading in the middle of a
+    # block, and going on, must give the same records as the general path.
+    rng = np.random.default_rng(9)
+    grad_seq = [[rng.normal(size=s) for s in SHAPES] for _ in range(60)]
+    runs = []
+    for flat_grads in (True, False):
+        _, params = pack([np.ones(s) for s in SHAPES])
+        opt = Adam([("w", params[0]), ("b", params[1])], lr=1e-2)
+        tracker = Tracker.watch(opt, every=1)
+        seen = []
+        for step, grads in enumerate(grad_seq, start=1):
+            tracker.step(pack(grads)[1] if flat_grads else grads, loss=float(step))
+            if step in (10, 16, 41):
+                seen.append(len(tracker.records))
+        assert seen == [10, 16, 41]
+        # A new gradient list each step still shares blocks (one per
+        # recording once held 16 rows each).
+        assert sum(len(block.rows) for block in tracker._blocks) <= 2 * 60
+        runs.append(tracker.records)
+    fast, general = runs
+    assert [r["step"] for r in fast] == list(range(1, 61))
+    for a, b in zip(fast, general):
+        assert list(a) == list(b)
+        for key, value in b.items():
+            assert a[key] == pytest.approx(value, rel=1e-12, nan_ok=True), key
+            assert type(a[key]) is type(value), key

@@ -389,21 +389,20 @@ def _summaries(values, ints, floats, out):  # pragma: no cover - compiled
 
 
 @njit(cache=True, error_model="numpy")
-def _record_source(old, new, grad, with_grad, v, ints, floats, out):  # pragma: no cover
+def _record_source(
+    old, new, grad, with_grad, v, inverse, eps, scale, ints, floats, out
+):  # pragma: no cover - compiled
     # _record of one signal computed here from its source: Adam's effective
-    # learning rate at the sample positions (the end of ``ints``), with the
-    # scalars (the end of ``floats``), by the optimizer's own kernel, then
-    # widened. numba's cache does not see edits to that kernel in its own
-    # file: after one, clear NUMBA_CACHE_DIR (test_record_source_equals_
-    # record_of_the_computed_signal fails on a stale cache).
+    # learning rate at the sample positions (the end of ``ints``) by the
+    # optimizer's own kernel, then widened. numba's cache does not see edits
+    # to that kernel in its own file: after one, clear NUMBA_CACHE_DIR
+    # (test_record_source_equals_record_of_the_computed_signal fails on a
+    # stale cache).
     starts, bounds, lo, hi, sizes, qs, back, work, scratch = _unpack(ints, floats)
     head = 4 * (starts.shape[0] + 1)
     _record_norms(old, new, grad, with_grad, starts, out[:head])
     m = ints[2]
-    f = floats.shape[0]
-    signal = effective_lr_at(
-        v, ints[ints.shape[0] - m :], floats[f - 3], floats[f - 2], floats[f - 1]
-    )
+    signal = effective_lr_at(v, ints[ints.shape[0] - m :], inverse, eps, scale)
     values = work[:m]
     for i in range(m):
         values[i] = signal[i]
@@ -485,11 +484,12 @@ class SampleSummaries:
                 np.asarray(sizes, dtype=np.float64),
                 quantiles[ascending],
                 np.zeros(4 * m),
-                np.zeros(0 if at is None else 3),
             ]
         )
         self._sourced = at is not None
         self._width = (k + 1) * (nq + 1)
+        self._norms = 4 * (k + 1)
+        self._source_shape = (self._norms + self._width,)  # record_source's
         self._out = np.empty(self._width)
 
     def __call__(self, values: NDArray) -> NDArray:
@@ -526,7 +526,7 @@ class SampleSummaries:
 
     def record_size(self, signals: int) -> int:
         """How many values :meth:`record` gives for ``signals`` signals."""
-        return 4 * (int(self._ints[0]) + 1) + signals * self._width
+        return self._norms + signals * self._width
 
     def _record_out(self, signals: int, out: NDArray | None) -> NDArray:
         """``out``, checked to hold a record of ``signals`` signals, or a new
@@ -558,14 +558,21 @@ class SampleSummaries:
                 "record_source needs the sample positions: make it with at"
             )
         v, scale, inverse, eps = source
-        floats = self._floats
-        floats[-3] = inverse
-        floats[-2] = eps
-        floats[-1] = scale
-        out = self._record_out(1, out)
+        if out is None or out.shape != self._source_shape:
+            out = self._record_out(1, out)
         with_grad = grad is not None
         _record_source(
-            old, new, grad if with_grad else old, with_grad, v, self._ints, floats, out
+            old,
+            new,
+            grad if with_grad else old,
+            with_grad,
+            v,
+            float(inverse),
+            float(eps),
+            float(scale),
+            self._ints,
+            self._floats,
+            out,
         )
         return out
 

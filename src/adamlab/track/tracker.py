@@ -65,10 +65,6 @@ from adamlab.train.callbacks import Callback
 #: Diagnostics keys not recorded: the per-parameter step count repeats ``step``.
 SKIPPED_SIGNALS = frozenset({"step"})
 
-#: The largest integer a float64 holds exactly: a larger integer signal takes
-#: the general path, which keeps it as it is.
-_EXACT = 2**53
-
 
 def _segment_squares(flat: NDArray, starts: NDArray) -> NDArray:
     """Sum of squares of each segment of ``flat`` beginning at ``starts``."""
@@ -97,15 +93,17 @@ def _kernel(name: str) -> Any:
 @dataclass(slots=True)
 class _Plan:
     """The fast path's layout, valid while the same arrays come back: the
-    parameter list and gradients it was made for, their flat buffers, the
-    parameters' offsets, sizes and names, the sample positions, the summary
-    kernel made for them, the optimizer's ``flat_signal_sources`` (if it has
-    one), and record keys."""
+    parameter list and gradients it was made for, their flat buffers and the
+    snapshot buffer, the parameters' offsets, sizes and names, the sample
+    positions, the summary kernel made for them, the optimizer's
+    ``flat_signal_sources`` (if it has one), and the :class:`_Fill` of each
+    shape of signal entry seen."""
 
     params: list[NDArray]
     count: int
     grads: tuple[NDArray, ...] | None
     new: NDArray
+    before: NDArray
     grad: NDArray | None
     starts: NDArray
     sizes: tuple[int, ...]
@@ -113,7 +111,59 @@ class _Plan:
     at: NDArray
     summaries: Any
     sources: Any = None
-    labels: dict[Any, Any] = field(default_factory=dict)
+    fills: dict[tuple, _Fill | None] = field(default_factory=dict)
+
+
+@dataclass(slots=True, eq=False)
+class _Fill:
+    """How a fast-path recording of one shape of signal entry (its keys,
+    their value types, with or without an epoch, which group values) is made
+    and becomes a record.
+
+    A recording is a tuple ``front``, ``(step[, epoch], loss, *group values,
+    *scalar signals)`` as Python numbers, and one float64 row of
+    ``size`` values from the compiled call (the norms, then each array
+    signal's summaries). Its record's values are ``front``'s first
+    ``header``, the row's first ``norms`` (of ``columns``, where not all are
+    kept), the scalar signals once per parameter for ``owners`` parameters,
+    the scalar signals as floats (the whole model's, as the general path's
+    average by size gives them), then the rest of the row, under
+    ``labels``: the general path's keys, in its order."""
+
+    pick: Any  # the entry's values -> the scalar signals, a tuple
+    convert: bool  # whether a scalar signal is not a plain int or float
+    arrays: tuple[int, ...]  # positions of array signals among the values
+    source: int | None  # position of the effective lr's source, if given
+    labels: tuple[str, ...]
+    columns: NDArray | None
+    header: int
+    norms: int
+    owners: int
+    size: int
+
+
+@dataclass(slots=True, eq=False)
+class _Block:
+    """Fast-path recordings of one :class:`_Fill`, in order: their rows (the
+    first ``count`` of ``rows``) and fronts; the first ``done`` are records
+    already."""
+
+    fill: _Fill
+    rows: NDArray
+    fronts: list[tuple] = field(default_factory=list)
+    count: int = 0
+    done: int = 0
+
+
+def _picker(positions: Sequence[int]) -> Any:
+    """A function of a tuple that returns its items at ``positions``, as a
+    tuple."""
+    if not positions:
+        return lambda values: ()
+    if len(positions) == 1:
+        (i,) = positions
+        return lambda values: (values[i],)
+    return operator.itemgetter(*positions)
 
 
 def quantile_label(q: float) -> str:
@@ -229,10 +279,11 @@ class Tracker(Callback):
         self.quantiles = quantiles
         self.per_parameter = bool(per_parameter)
         self._records: list[dict[str, Any]] = []
-        # The fast path's recordings not yet made into records: one float64
-        # row each and how it becomes a record (see _row_layout).
-        self._rows: list[NDArray] = []
-        self._row_layouts: list[tuple] = []
+        # The fast path's recordings, made into records when read: blocks of
+        # rows (see _Fill), the one being filled, and how many are unread.
+        self._blocks: list[_Block] = []
+        self._block: _Block | None = None
+        self._unread = 0
         self.optimizer: Any = None
         self.epoch: int | None = None
         self._snapshot: NDArray | list[NDArray] | None = None
@@ -252,6 +303,7 @@ class Tracker(Callback):
                 )
         self._key_cache: dict[tuple, Any] = {}
         self._plan: _Plan | None = None
+        self._fills: dict[tuple, _Fill | None] = {}
         self._layouts: dict[tuple[int, ...], tuple[NDArray, NDArray, int, int]] = {}
         self._summarizers: dict[tuple[int, ...], Any] = {}
 
@@ -286,9 +338,13 @@ class Tracker(Callback):
             params = self.optimizer._params
             plan = self._plan
             if plan is not None and plan.params is params and len(params) == plan.count:
-                flat = plan.new  # the fast path's buffer, as last recorded
-            else:
-                flat = self._flat(params, "params")
+                # The fast path's buffers, as last recorded.
+                np.copyto(plan.before, plan.new)
+                self._snapshot = plan.before
+                self._snapshot_step = step
+                self._hyper = self._group_values()
+                return
+            flat = self._flat(params, "params")
             if flat is None:
                 self._snapshot = [p.copy() for p in params]
             else:
@@ -332,30 +388,42 @@ class Tracker(Callback):
         if self._snapshot is None or self._snapshot_step != step:
             return False
         before, self._snapshot = self._snapshot, None
-        record = self._measure(step, loss, grads, epoch, before)
-        if record is not None:
-            self.records.append(record)
+        params = self.optimizer._params
+        loss = math.nan if loss is None else float(loss)
+        if not self._measure_flat(step, epoch, loss, before, params, grads):
+            self.records.append(self._measure(step, loss, grads, epoch, before))
         return True
 
     @property
     def records(self) -> list[dict[str, Any]]:
         """The records so far, oldest first (a list the tracker appends to)."""
-        if self._rows:
+        if self._unread:
             self._materialize()
         return self._records
 
     def _materialize(self) -> None:
-        """Turn the fast path's rows into records, in order: a recording
-        keeps its values in one float64 array, and makes its dict only when
-        :attr:`records` is read (which touches far less memory while
-        training)."""
-        for row, (labels, order, ints) in zip(self._rows, self._row_layouts):
-            record = dict(zip(labels, row[order].tolist()))
-            for key in ints:
-                record[key] = int(record[key])
-            self._records.append(record)
-        self._rows.clear()
-        self._row_layouts.clear()
+        """Turn the fast path's recordings into records, in order. A
+        recording keeps a tuple and a row of a block while training, and
+        makes its dict only when :attr:`records` is read (which touches far
+        less memory while training, and converts a block's rows at once)."""
+        for block in self._blocks:
+            if block.done == block.count:
+                continue
+            fill = block.fill
+            rows = block.rows[block.done : block.count]
+            if fill.columns is not None:
+                rows = rows[:, fill.columns]
+            h, n, owners, labels = fill.header, fill.norms, fill.owners, fill.labels
+            append = self._records.append
+            for front, row in zip(block.fronts[block.done :], rows.tolist()):
+                own = front[h:]
+                if own:
+                    row[n:n] = own * owners + tuple(map(float, own))
+                row[0:0] = front[:h]
+                append(dict(zip(labels, row)))
+            block.done = block.count
+        self._blocks = [block for block in self._blocks if block is self._block]
+        self._unread = 0
 
     def step(
         self, grads: Sequence[NDArray | None], *, loss: float | None = None
@@ -409,18 +477,15 @@ class Tracker(Callback):
     def _measure(
         self,
         step: int,
-        loss: float | None,
+        loss: float,
         grads: Sequence[NDArray | None] | None,
         epoch: int | None,
         before: NDArray | list[NDArray],
-    ) -> dict[str, Any] | None:
-        """The record of a step, or None where the fast path keeps it as a
-        row of :attr:`_rows`."""
+    ) -> dict[str, Any]:
+        """The record of a step by the general path (where
+        :meth:`_measure_flat` does not apply); ``loss`` a float."""
         optimizer = self.optimizer
         params = optimizer._params
-        loss = math.nan if loss is None else float(loss)
-        if self._measure_flat(step, epoch, loss, before, params, grads):
-            return None
         record: dict[str, Any] = {"step": int(step)}
         if epoch is not None:
             record["epoch"] = int(epoch)
@@ -447,12 +512,22 @@ class Tracker(Callback):
         params: list[NDArray],
         grads: Sequence[NDArray | None] | None,
     ) -> bool:
-        """The fast path: the record of step ``step`` as one row of
-        :attr:`_rows` (see :meth:`_row_layout`), with one compiled call for
-        the norms and the signals' summaries, when parameters, gradients (all
-        present, or none given) and the optimizer's signals (one group) all
-        lie in flat buffers. False, with nothing kept, otherwise."""
-        plan = self._fast_plan(params, grads)
+        """The fast path: step ``step``'s recording (see :class:`_Fill`),
+        with one compiled call for the norms and the signals' summaries,
+        when parameters, gradients (all present, or none given) and the
+        optimizer's signals (one group) all lie in flat buffers. False, with
+        nothing kept, otherwise."""
+        plan = self._plan
+        if not (
+            plan is not None
+            and plan.params is params
+            and len(params) == plan.count
+            and grads is not None
+            and plan.grad is not None
+            and len(grads) == plan.count
+            and all(map(operator.is_, grads, plan.grads))
+        ):  # not the last record's arrays (or no gradients): look again
+            plan = self._fast_plan(params, grads)
         if plan is None or type(before) is not np.ndarray:
             return False
         if plan.new.size != before.size:
@@ -461,107 +536,107 @@ class Tracker(Callback):
         # inside the summary kernel's call (one compiled call in all);
         # otherwise as the optimizer computes it at the samples.
         entry = plan.sources() if plan.sources is not None else None
-        source = None
         if entry is None:
             groups = self.optimizer.flat_diagnostics(plan.at)
             if groups is None:
                 return False
             entry = groups[0]
-        arrays = []
-        scalars = []
-        for key, value in entry.items():
-            kind = type(value)
-            if kind is float:
-                scalars.append((key, value))
-            elif kind is tuple and key == "effective_lr":
-                source = value
-                arrays.append((key, None))
-            elif kind is np.ndarray and value.ndim:
-                if value.shape != plan.at.shape:
-                    return False
-                arrays.append((key, value))
-            elif key not in SKIPPED_SIGNALS:
-                number = _scalar(value)
-                if type(number) is int and not -_EXACT <= number <= _EXACT:
-                    return False  # the float64 row would round it
-                if number is not None:
-                    scalars.append((key, number))
-
-        # One float64 row: the header (step, epoch, loss, lr, beta1), the
-        # scalar signals, then every norm and summary from one compiled call.
+        values = tuple(entry.values())
         hyper = self._hyper
-        front = [step, loss] if epoch is None else [step, epoch, loss]
-        front += hyper.values()
-        front += [number for _, number in scalars]
-        shape = (
-            epoch is None,
-            tuple(hyper),
-            tuple(key for key, _ in arrays),
-            tuple((key, type(number) is int) for key, number in scalars),
-        )
-        layout = plan.labels.get(shape)
-        if layout is None:
-            layout = plan.labels[shape] = self._row_layout(plan, *shape)
-        row = np.empty(len(front) + plan.summaries.record_size(len(arrays)))
-        row[: len(front)] = front
-        out = row[len(front) :]
-        if source is not None:  # the entry's only array signal
-            plan.summaries.record_source(before, plan.new, plan.grad, source, out)
+        kinds = tuple(map(type, values))
+        if np.ndarray in kinds:  # whether scalar, signal or neither: by shape
+            kinds += tuple(v.shape for v in values if type(v) is np.ndarray)
+        shape = (tuple(entry), kinds, epoch is None, tuple(hyper))
+        fill = plan.fills.get(shape, False)
+        if fill is False:
+            # Shared by plans of the same layout (a new gradient list each
+            # step makes a new plan), so their recordings share blocks.
+            key = (plan.names, plan.sizes, shape)
+            fill = self._fills.get(key, False)
+            if fill is False:
+                fill = self._fills[key] = self._make_fill(plan, entry, shape)
+            plan.fills[shape] = fill
+        if fill is None:
+            return False
+        scalars = fill.pick(values)
+        if fill.convert:
+            scalars = tuple(map(_scalar, scalars))
+        if epoch is None:
+            front = (int(step), loss, *hyper.values(), *scalars)
         else:
+            front = (int(step), int(epoch), loss, *hyper.values(), *scalars)
+
+        block = self._block
+        if block is None or block.fill is not fill or block.count == len(block.rows):
+            block = self._new_block(fill)
+        row = block.rows[block.count]
+        if fill.source is not None:
+            source = values[fill.source]
+            plan.summaries.record_source(before, plan.new, plan.grad, source, row)
+        else:
+            arrays = fill.arrays
             if len(arrays) == 1:
-                signals = arrays[0][1][np.newaxis]
+                signals = values[arrays[0]][np.newaxis]
             elif arrays:
-                signals = np.stack([value for _, value in arrays])
+                signals = np.stack([values[i] for i in arrays])
             else:
                 signals = np.empty((0, plan.at.size))
-            plan.summaries.record(before, plan.new, plan.grad, signals, out=out)
-        # A recording keeps one array (which the garbage collector does not
-        # track) and a shared layout; its dict is made when records are read.
-        self._rows.append(row)
-        self._row_layouts.append(layout)
+            plan.summaries.record(before, plan.new, plan.grad, signals, out=row)
+        block.fronts.append(front)
+        block.count += 1
+        self._unread += 1
         return True
 
-    def _row_layout(
-        self,
-        plan: _Plan,
-        no_epoch: bool,
-        hyper: tuple[str, ...],
-        signals: tuple[str, ...],
-        scalars: tuple[tuple[str, bool], ...],
-    ) -> tuple[tuple[str, ...], NDArray, tuple[str, ...]]:
-        """How a fast-path row becomes a record: its keys in the general
-        path's order (the header, the norms, each parameter's scalars, the
-        shared scalars, then the summaries: a subset of the kernel's values
-        without per-parameter keys), the row's positions in that order, and
-        the keys whose values are integers (the step, the epoch, and each
-        parameter's integer or boolean signals)."""
+    def _new_block(self, fill: _Fill) -> _Block:
+        """A block for the next recordings of ``fill``: twice the last one's
+        rows if it had the same fill (up to 1024), else 16."""
+        last = self._block
+        rows = 16
+        if last is not None and last.fill is fill:
+            rows = min(2 * len(last.rows), 1024)
+        block = self._block = _Block(fill, np.empty((rows, fill.size)))
+        self._blocks.append(block)
+        return block
+
+    def _make_fill(
+        self, plan: _Plan, entry: dict[str, Any], shape: tuple
+    ) -> _Fill | None:
+        """The :class:`_Fill` of signal entries of ``shape`` (see
+        :meth:`_measure_flat`) such as ``entry``, or None where the fast
+        path does not apply (an array signal not read at the samples, a
+        source beside array signals)."""
+        scalars: list[int] = []
+        arrays: list[int] = []
+        source = None
+        for i, (key, value) in enumerate(entry.items()):
+            if type(value) is tuple and key == "effective_lr":
+                source = i
+            elif type(value) is np.ndarray and value.ndim:
+                if value.shape != plan.at.shape:
+                    return None
+                arrays.append(i)
+            elif key not in SKIPPED_SIGNALS and _scalar(value) is not None:
+                scalars.append(i)
+        if source is not None and arrays:
+            return None
+        keys = tuple(entry)
+        signals = tuple(keys[i] for i in (arrays if source is None else [source]))
+        names = tuple(keys[i] for i in scalars)
+        labels, columns, norms = self._fast_labels(plan, signals, names)
+        _, kinds, no_epoch, hyper = shape
         header = ("step", "loss") if no_epoch else ("step", "epoch", "loss")
         header += hyper
-        names = tuple(key for key, _ in scalars)
-        labels, pick, head = self._fast_labels(plan, signals, names)
-        h, k = len(header), len(names)
-        owners = plan.count if self.per_parameter else 0  # parameters' own keys
-        own = owners * k
-        count = len(labels) - own - k
-        kernel = list(range(count)) if pick is None else pick.tolist()
-        first = h + k  # where the kernel's values start in the row
-        order = list(range(h))
-        order += [first + i for i in kernel[:head]]
-        order += [h + j for _ in range(owners) for j in range(k)]
-        order += [h + j for j in range(k)]
-        order += [first + i for i in kernel[head:]]
-        flags = [flag for _, flag in scalars]
-        ints = ["step"] if no_epoch else ["step", "epoch"]
-        # Each parameter's scalars follow the norms, parameter by parameter.
-        ints += [
-            label for i, label in enumerate(labels[head : head + own]) if flags[i % k]
-        ]
-        # (The whole model's, an average by size, is a float, as the general
-        # path gives it.)
-        return (
-            header + labels,
-            np.array(order, dtype=np.intp),
-            tuple(ints),
+        return _Fill(
+            pick=_picker(scalars),
+            convert=any(kinds[i] not in (float, int) for i in scalars),
+            arrays=tuple(arrays),
+            source=source,
+            labels=header + labels,
+            columns=columns,
+            header=len(header),
+            norms=norms,
+            owners=plan.count if self.per_parameter else 0,
+            size=plan.summaries.record_size(len(signals)),
         )
 
     def _fast_labels(
@@ -630,11 +705,17 @@ class Tracker(Callback):
             return None
         names = tuple(optimizer.param_names)
         at = self._layout(self._sizes)[0]
+        # The snapshot buffer: one, reused (a record is made before the next
+        # copy), also by the plan that replaces this one.
+        before = self._snapshot_buffer
+        if before is None or before.shape != new.shape or before.dtype != new.dtype:
+            before = self._snapshot_buffer = np.empty_like(new)
         self._plan = _Plan(
             params=params,
             count=len(params),
             grads=None if grads is None else tuple(grads),
             new=new,
+            before=before,
             grad=grad,
             starts=starts,
             sizes=self._sizes,
@@ -642,7 +723,6 @@ class Tracker(Callback):
             at=at,
             summaries=summaries,
             sources=getattr(optimizer, "flat_signal_sources", None),
-            labels={},
         )
         return self._plan
 
