@@ -239,3 +239,27 @@ def test_unwritable_folder_is_refused(tmp_path):
         Checkpoint(tmp_path, keep=0)
     with pytest.raises(TypeError, match="every_steps must be an integer, got 2.5"):
         Checkpoint(tmp_path, every_steps=2.5)
+
+
+def test_a_tracker_resumes_with_its_records(tmp_path):
+    # The tracker's record keys hold '/' (grad_norm/hidden.weight), which a
+    # checkpoint's dict keys may not: its records are kept as pairs.
+    from adamlab.track import Tracker
+
+    cfg = config(epochs=2)
+    reference = Tracker(5)
+    build(cfg, callbacks=(reference,)).fit()
+    tracker = None
+    for crash in [9, None]:
+        tracker = Tracker(5)
+        ck = Checkpoint(tmp_path / "ck", cfg, every_steps=4)
+        callbacks = (tracker, ck) + (() if crash is None else (CrashAt(crash),))
+        trainer = build(cfg, callbacks=callbacks)
+        ck.resume(trainer)
+        try:
+            trainer.fit()
+        except Crash:
+            continue
+    assert "grad_norm/hidden.weight" in tracker.records[0]
+    assert [list(r) for r in tracker.records] == [list(r) for r in reference.records]
+    np.testing.assert_equal(tracker.records, reference.records)

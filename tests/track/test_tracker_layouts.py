@@ -266,3 +266,62 @@ def test_fast_path_records_survive_reads_between_many_recordings():
         for key, value in b.items():
             assert a[key] == pytest.approx(value, rel=1e-12, nan_ok=True), key
             assert type(a[key]) is type(value), key
+
+
+@pytest.mark.parametrize("flat_grads", [True, False])
+def test_an_integer_signal_beyond_float_fails_its_step_and_keeps_the_records(
+    flat_grads,
+):
+    # The whole model's value of an integer signal is a float (an average by
+    # size): one too large for a float is refused at its step on either path,
+    # and the records made before stay readable, each once.
+    rng = np.random.default_rng(2)
+    _, params = pack([np.ones(s) for s in SHAPES])
+    opt = _CountingAdam([("w", params[0]), ("b", params[1])], lr=1e-2)
+    tracker = Tracker.watch(opt, every=1)
+    for step in range(1, 4):
+        grads = [rng.normal(size=s) for s in SHAPES]
+        if step == 3:
+            opt.count = 2**1100
+            with pytest.raises(OverflowError):
+                tracker.step(pack(grads)[1] if flat_grads else grads, loss=1.0)
+        else:
+            tracker.step(pack(grads)[1] if flat_grads else grads, loss=1.0)
+    for _ in range(2):
+        assert [r["step"] for r in tracker.records] == [1, 2]
+
+
+def test_a_tracker_pickles_with_its_records():
+    import pickle
+
+    _, params = pack([np.ones(s) for s in SHAPES])
+    opt = Adam([("w", params[0]), ("b", params[1])], lr=1e-2)
+    tracker = Tracker.watch(opt, every=1)
+    rng = np.random.default_rng(3)
+    for _ in range(3):
+        tracker.step(pack([rng.normal(size=s) for s in SHAPES])[1], loss=1.0)
+    copy = pickle.loads(pickle.dumps(tracker))
+    np.testing.assert_equal(copy.records, tracker.records)
+
+
+def test_per_parameter_changed_during_a_run_is_followed_by_both_paths():
+    rng = np.random.default_rng(6)
+    grad_seq = [[rng.normal(size=s) for s in SHAPES] for _ in range(4)]
+    runs = []
+    for flat_grads in (True, False):
+        _, params = pack([np.ones(s) for s in SHAPES])
+        opt = Adam([("w", params[0]), ("b", params[1])], lr=1e-2)
+        tracker = Tracker.watch(opt, every=1)
+        grads_list = pack([np.zeros(s) for s in SHAPES])[1]
+        for step, grads in enumerate(grad_seq, start=1):
+            tracker.per_parameter = step < 3
+            if flat_grads:  # the same gradient list each step
+                for view, g in zip(grads_list, grads):
+                    view[...] = g
+            tracker.step(grads_list if flat_grads else grads, loss=1.0)
+        runs.append(tracker.records)
+    fast, general = runs
+    assert [len(r) for r in fast] == [len(r) for r in general]
+    assert len(fast[0]) > len(fast[3])
+    for a, b in zip(fast, general):
+        assert list(a) == list(b)

@@ -121,23 +121,26 @@ class _Fill:
     and becomes a record.
 
     A recording is a tuple ``front``, ``(step[, epoch], loss, *group values,
-    *scalar signals)`` as Python numbers, and one float64 row of
-    ``size`` values from the compiled call (the norms, then each array
-    signal's summaries). Its record's values are ``front``'s first
-    ``header``, the row's first ``norms`` (of ``columns``, where not all are
-    kept), the scalar signals once per parameter for ``owners`` parameters,
-    the scalar signals as floats (the whole model's, as the general path's
-    average by size gives them), then the rest of the row, under
-    ``labels``: the general path's keys, in its order."""
+    *scalar signals)`` as Python numbers (then the scalar signals again as
+    floats where ``widen``), and one float64 row of ``size`` values from the
+    compiled call (the norms, then each array signal's summaries). Its
+    record's values are ``front``'s first ``header``, the row's first
+    ``norms`` (of ``columns``, where not all are kept), the ``scalars``
+    scalar signals once per parameter for ``owners`` parameters, the scalar
+    signals as floats (the whole model's, as the general path's average by
+    size gives them), then the rest of the row, under ``labels``: the
+    general path's keys, in its order."""
 
     pick: Any  # the entry's values -> the scalar signals, a tuple
     convert: bool  # whether a scalar signal is not a plain int or float
+    widen: bool  # whether one is not a float (front then ends with all as floats)
     arrays: tuple[int, ...]  # positions of array signals among the values
     source: int | None  # position of the effective lr's source, if given
     labels: tuple[str, ...]
     columns: NDArray | None
     header: int
     norms: int
+    scalars: int
     owners: int
     size: int
 
@@ -155,14 +158,28 @@ class _Block:
     done: int = 0
 
 
+def _no_items(values: tuple) -> tuple:
+    """No items of ``values`` (a picker for no positions)."""
+    return ()
+
+
+@dataclass(frozen=True, slots=True)
+class _ItemAt:
+    """A picker for one position: ``values[index]``, as a 1-tuple."""
+
+    index: int
+
+    def __call__(self, values: tuple) -> tuple:
+        return (values[self.index],)
+
+
 def _picker(positions: Sequence[int]) -> Any:
     """A function of a tuple that returns its items at ``positions``, as a
-    tuple."""
+    tuple (module-level objects, so a tracker can be pickled)."""
     if not positions:
-        return lambda values: ()
+        return _no_items
     if len(positions) == 1:
-        (i,) = positions
-        return lambda values: (values[i],)
+        return _ItemAt(positions[0])
     return operator.itemgetter(*positions)
 
 
@@ -413,14 +430,16 @@ class Tracker(Callback):
             rows = block.rows[block.done : block.count]
             if fill.columns is not None:
                 rows = rows[:, fill.columns]
-            h, n, owners, labels = fill.header, fill.norms, fill.owners, fill.labels
-            append = self._records.append
+            h, n, labels = fill.header, fill.norms, fill.labels
+            k, owners, widen = fill.scalars, fill.owners, fill.widen
+            made = []  # all of the block's new records, or (interrupted) none
             for front, row in zip(block.fronts[block.done :], rows.tolist()):
-                own = front[h:]
-                if own:
-                    row[n:n] = own * owners + tuple(map(float, own))
+                if k:
+                    own = front[h : h + k]
+                    row[n:n] = own * owners + (front[h + k :] if widen else own)
                 row[0:0] = front[:h]
-                append(dict(zip(labels, row)))
+                made.append(dict(zip(labels, row)))
+            self._records.extend(made)
             block.done = block.count
         self._blocks = [block for block in self._blocks if block is self._block]
         self._unread = 0
@@ -450,6 +469,25 @@ class Tracker(Callback):
         self._steps_seen = step
         self._take(step, loss, grads, self.epoch)
         return taken
+
+    # ------------------------------------------------------ checkpoints
+
+    def state_dict(self) -> dict[str, Any]:
+        """What a checkpoint keeps of the tracker: its records (each as its
+        ``[key, value]`` pairs, since a checkpoint's dict keys may not hold
+        the ``/`` of ``grad_norm/hidden.weight``) and the current epoch (a
+        run resumed within an epoch is not told again that it started)."""
+        records = self.records
+        return {
+            "records": [[[k, v] for k, v in record.items()] for record in records],
+            "epoch": self.epoch,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` gave (records as pairs or dicts)."""
+        records = [dict(record) for record in state["records"]]
+        self.records[:] = records
+        self.epoch = state.get("epoch")
 
     # ------------------------------------------------------ callback events
 
@@ -546,7 +584,7 @@ class Tracker(Callback):
         kinds = tuple(map(type, values))
         if np.ndarray in kinds:  # whether scalar, signal or neither: by shape
             kinds += tuple(v.shape for v in values if type(v) is np.ndarray)
-        shape = (tuple(entry), kinds, epoch is None, tuple(hyper))
+        shape = (tuple(entry), kinds, epoch is None, tuple(hyper), self.per_parameter)
         fill = plan.fills.get(shape, False)
         if fill is False:
             # Shared by plans of the same layout (a new gradient list each
@@ -561,6 +599,8 @@ class Tracker(Callback):
         scalars = fill.pick(values)
         if fill.convert:
             scalars = tuple(map(_scalar, scalars))
+        if fill.widen:  # the whole model's values, made (or refused) now
+            scalars += tuple(map(float, scalars))
         if epoch is None:
             front = (int(step), loss, *hyper.values(), *scalars)
         else:
@@ -623,18 +663,20 @@ class Tracker(Callback):
         signals = tuple(keys[i] for i in (arrays if source is None else [source]))
         names = tuple(keys[i] for i in scalars)
         labels, columns, norms = self._fast_labels(plan, signals, names)
-        _, kinds, no_epoch, hyper = shape
+        _, kinds, no_epoch, hyper, _ = shape
         header = ("step", "loss") if no_epoch else ("step", "epoch", "loss")
         header += hyper
         return _Fill(
             pick=_picker(scalars),
             convert=any(kinds[i] not in (float, int) for i in scalars),
+            widen=any(kinds[i] is not float for i in scalars),
             arrays=tuple(arrays),
             source=source,
             labels=header + labels,
             columns=columns,
             header=len(header),
             norms=norms,
+            scalars=len(scalars),
             owners=plan.count if self.per_parameter else 0,
             size=plan.summaries.record_size(len(signals)),
         )

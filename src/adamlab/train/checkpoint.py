@@ -7,7 +7,7 @@ the model's description and parameters, the optimizer's class and
 epoch, the data-order generator, the epoch in progress with its order and
 position, the history, the best-validation weights and epoch) and the state of
 every other callback that has ``state_dict``/``load_state_dict`` (the tracker's
-records, for one).
+records and epoch, for one) or else a ``records`` list of dicts.
 
 Files are named ``ckpt-EEEEEE-BBBBBBB.npz``: ``E`` completed epochs and ``B``
 the position of the next batch in the epoch under way (0 at an epoch's end), so
@@ -106,9 +106,14 @@ class _Records:
         self.callback = callback
 
     def state_dict(self) -> dict[str, Any]:
-        return {"records": [dict(row) for row in self.callback.records]}
+        # Each record as its [key, value] pairs: a record's keys may hold '/'
+        # (the tracker's grad_norm/hidden.weight), which a safe file's dict
+        # keys may not.
+        records = self.callback.records
+        return {"records": [[[k, v] for k, v in row.items()] for row in records]}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        # (dict() takes a record as its pairs, or as a dict.)
         self.callback.records[:] = [dict(row) for row in state["records"]]
 
 
