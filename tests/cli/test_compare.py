@@ -86,7 +86,44 @@ def test_override_errors_exit_2(tmp_path, capsys, optimizers, message):
 def test_flag_for_an_optimizer_that_does_not_take_it(tmp_path, capsys):
     argv = ["compare", "--optimizers", "adam,adabound", "--final-lr", "0.1"]
     assert main([*argv, "--out", str(tmp_path)]) == 2
-    assert "--final-lr does not apply to optimizer 'adam'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "--final-lr does not apply to optimizer 'adam'" in err
+    # The hint names an optimizer that takes it.
+    assert "as in adabound:final_lr=..." in err
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--task", "nope"], "unknown task 'nope'; valid tasks: digits"),
+        (["--csv", "missing.csv", "--target", "y"], "CSV file not found: missing.csv"),
+        (
+            ["--optimizers", "adafactor", "--lr-schedule", "cosine"],
+            "optimizer 'adafactor': an lr schedule needs a number for lr",
+        ),
+    ],
+)
+def test_a_run_that_cannot_be_built_is_refused_before_any_runs(
+    tmp_path, capsys, monkeypatch, extra, message
+):
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "out"
+    argv = ["compare", "--optimizers", "adam", "--seeds", "1", "--epochs", "1"]
+    argv += [*extra, "--out", str(out)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"adamlab compare: error: {message}" in err
+    assert "[1/1]" not in err  # nothing ran
+    assert not out.exists()
+
+
+def test_an_out_where_nothing_can_be_made_is_refused_before_any_runs(capsys):
+    # /proc takes no new folders whatever the permissions say (CI runs as root).
+    argv = ["compare", "--optimizers", "adam", "--seeds", "1", "--epochs", "1"]
+    assert main([*argv, "--out", "/proc/adamlab-report"]) == 2
+    err = capsys.readouterr().err
+    assert "adamlab compare: error: --out /proc/adamlab-report: cannot write" in err
+    assert "[1/1]" not in err
 
 
 @pytest.mark.parametrize(

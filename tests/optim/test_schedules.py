@@ -306,3 +306,10 @@ def test_spec_lists_in_parentheses_and_momentum_kind_errors():
         r"cyclic, decay",
     ):
         momentum_schedule_from_spec("nope")
+
+
+def test_an_lr_schedule_on_an_optimizer_without_an_lr_is_refused_clearly():
+    # Adafactor's default lr is None (relative steps): nothing to scale.
+    opt = optim.Adafactor([np.zeros((3, 4))])
+    with pytest.raises(ValueError, match="lr schedule needs a number for lr.*lr=None"):
+        S.attach(opt, S.Cosine(total_steps=10), "lr")

@@ -178,6 +178,23 @@ def test_csv_and_json_round_trip(tmp_path):
     assert read_json(tmp_path / "r.json")["records"][1]["extra"] == -math.inf
 
 
+def test_csv_writes_numpy_scalars_as_the_numbers_they_are():
+    # NumPy 2's float64 is a float whose repr names its type; its bool and
+    # integers are not Python's. Each must read back as the same number.
+    records = [
+        {
+            "a": np.float64(0.1),
+            "b": np.float32(0.5),
+            "c": np.bool_(True),
+            "d": np.int64(-7),
+            "e": True,
+        }
+    ]
+    (back,) = records_from_csv(records_to_csv(records))
+    assert back == {"a": 0.1, "b": 0.5, "c": 1, "d": -7, "e": 1}
+    assert type(back["a"]) is float and type(back["d"]) is int
+
+
 @pytest.mark.parametrize("flat_params", [True, False])
 @pytest.mark.parametrize("flat_grads", [True, False])
 def test_norms_agree_for_flat_and_separate_layouts(flat_params, flat_grads):

@@ -99,6 +99,11 @@ def test_bad_tracker_options_are_refused_by_name(options, error):
         Tracker(**options)
 
 
+def test_watch_refuses_what_is_not_an_optimizer():
+    with pytest.raises(TypeError, match="must be an adamlab optimizer .* got list"):
+        Tracker.watch([np.zeros(3)])
+
+
 def test_watch_counts_on_from_the_optimizer_steps_and_skips_failed_calls():
     rng = np.random.default_rng(5)
     _, params = pack([rng.normal(size=s) for s in SHAPES])
@@ -111,7 +116,8 @@ def test_watch_counts_on_from_the_optimizer_steps_and_skips_failed_calls():
         with pytest.raises(ValueError):
             tracker.step(wrong, loss=1.0)
     before = params[0].copy()
-    with pytest.raises(TypeError, match="loss"):  # refused before stepping
+    # Refused before stepping, naming what was given.
+    with pytest.raises(TypeError, match="loss must be a number or None, got 'x'"):
         tracker.step(pack([np.ones(s) for s in SHAPES])[1], loss="x")
     np.testing.assert_array_equal(params[0], before)
     tracker.step(pack([rng.normal(size=s) for s in SHAPES])[1], loss=np.array(2.0))

@@ -225,7 +225,7 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.markup import escape
 
-    from adamlab.track.compare import check_optimizers, plan, run_jobs
+    from adamlab.track.compare import check_optimizers, check_runs, plan, run_jobs
     from adamlab.track.report import check_destination, write_report
     from adamlab.track.specs import parse_optimizers
     from adamlab.track.summary import summarize
@@ -236,20 +236,29 @@ def run(args: argparse.Namespace) -> int:
     specs = parse_optimizers(args.optimizers)
     args.seed = 0
     base = options.run_config(args, optimizer=specs[0].name)
+    from adamlab.optim.registry import accepted_keywords, optimizer_class
+
+    accepted = {
+        spec.name: accepted_keywords(optimizer_class(spec.name)) for spec in specs
+    }
     for spec in specs:
         # A flag given for an optimizer that does not take it is an error.
-        from adamlab.optim.registry import accepted_keywords, optimizer_class
-
-        accepted = accepted_keywords(optimizer_class(spec.name))
         for keyword in base.hyperparameters:
-            if keyword not in accepted and keyword not in spec.overrides:
+            if keyword not in accepted[spec.name] and keyword not in spec.overrides:
+                takers = [s.name for s in specs if keyword in accepted[s.name]]
+                hint = (
+                    f"give it per optimizer instead, as in {takers[0]}:{keyword}=..."
+                    if takers
+                    else "none of the optimizers takes it"
+                )
                 raise ValueError(
                     f"{options.flag_for(keyword)} does not apply to optimizer "
-                    f"{spec.name!r}; give it per optimizer instead "
-                    f"({spec.name}:{keyword}=...) where it applies"
+                    f"{spec.name!r}; {hint}"
                 )
     check_optimizers(base, specs)
     jobs = plan(base, specs, args.seeds)
+    # The task or CSV, the model and each optimizer's run as train builds it.
+    check_runs(jobs)
     # Any of the report's files already in --out is refused before training.
     check_destination(args.out, args.overwrite, create=False, runs=jobs)
     workers = args.workers or os.cpu_count() or 1

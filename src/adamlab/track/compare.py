@@ -109,6 +109,34 @@ def check_optimizers(base: Any, specs: Sequence[Any]) -> None:
             raise ValueError(f"optimizer {spec.label!r}: {message}") from None
 
 
+def check_runs(jobs: Sequence[dict[str, Any]]) -> None:
+    """Build each optimizer's first job as its run will (data, model,
+    optimizer, schedules), before any run starts, so a bad task, CSV, target
+    or combination of options is refused once rather than by every run.
+
+    Raises
+    ------
+    ValueError
+        The data's complaint as it is (it is every run's), or the build's
+        naming the job's label.
+    """
+    from adamlab.train.experiment import RunConfig, build, load_data
+
+    if not jobs:
+        return
+    load_data(RunConfig.from_dict(dict(jobs[0]["config"])))
+    seen = set()
+    for job in jobs:
+        if job["index"] in seen:
+            continue
+        seen.add(job["index"])
+        try:
+            build(RunConfig.from_dict(dict(job["config"])))
+        except (ValueError, TypeError) as error:
+            message = " ".join(str(error).split()) or type(error).__name__
+            raise ValueError(f"optimizer {job['label']!r}: {message}") from None
+
+
 def limit_threads(environment: bool = True) -> None:
     """One compute thread: BLAS pools and numba, and (with ``environment``,
     for a worker process of our own) the thread variables of the environment.
@@ -139,8 +167,10 @@ _WARMED: set[str] = set()
 
 def warm_up(config: dict[str, Any], size: int = 20) -> None:
     """Step the run's optimizer twice over a flat buffer of ``size`` elements
-    (the model's parameter count), once per process and kernel path, so
-    loading its kernels is not timed as the first epoch.
+    (the model's parameter count), once per process and kernel path, with a
+    tracker recording both steps, so loading the optimizer's and the
+    tracker's kernels is not timed as the first epoch (the model's own
+    kernels still load in it).
 
     The buffer has the run's dtype and is split into two parameters whose
     gradients also tile one buffer, as a model's do, so the optimizer takes
@@ -170,11 +200,17 @@ def warm_up(config: dict[str, Any], size: int = 20) -> None:
     grad_buffer = np.full(size, 0.5, dtype=buffer.dtype)
     grads = [grad_buffer[:split], grad_buffer[split:]]
     try:
+        from adamlab.track.tracker import Tracker
+
         optimizer = make_optimizer(
             config["optimizer"], params, **config["hyperparameters"]
         )
-        optimizer.step(grads)
-        optimizer.step(grads)
+        # Through a tracker, which loads its own kernels at its first record.
+        tracker = Tracker.watch(optimizer, every=1)
+        tracker.step(grads)
+        tracker.step(grads)
+        if not tracker.records:  # (made into records, as the run reads them)
+            return
     except Exception:  # noqa: BLE001 - the run itself reports any error
         pass
 

@@ -101,8 +101,9 @@ def check_destination(
     ------
     ValueError
         For an empty path.
-    NotADirectoryError, IsADirectoryError, FileExistsError
-        Naming the path and the problem.
+    NotADirectoryError, IsADirectoryError, FileExistsError, PermissionError
+        Naming the path and the problem (without ``create``, a folder that
+        cannot be written is found by making one there and removing it).
     """
     if not os.fspath(folder):
         raise ValueError("--out must name a folder, got an empty path ''")
@@ -140,7 +141,24 @@ def check_destination(
             )
     if create:
         folder.mkdir(parents=True, exist_ok=True)
+    else:
+        _check_writable(folder, ancestor)
     return folder / REPORT_NAME
+
+
+def _check_writable(folder: Path, ancestor: Path) -> None:
+    """Refuse ``folder`` (or its nearest existing ``ancestor``, where it
+    would be made) if a folder cannot be made in it: one is made and removed
+    at once, which alone shows a read-only file system or one such as
+    ``/proc``."""
+    place = folder if folder.is_dir() else ancestor
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".adamlab-check-", dir=place))
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise PermissionError(
+            f"--out {folder}: cannot write the report there ({place}: {reason})"
+        ) from None
 
 
 def _stale_run_files(folder: Path, names: Sequence[str]) -> list[str]:

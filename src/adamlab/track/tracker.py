@@ -44,7 +44,8 @@ sample positions (from the source that
 :meth:`~adamlab.optim.adam.Adam.flat_signal_sources` describes; otherwise the
 optimizer computes them there first) and their summaries, per parameter and
 pooled. Otherwise ``optimizer.diagnostics()`` is summarised from the same
-samples, with the same results. It never prints.
+samples, with the same keys, types and signal summaries; the norms, summed in
+another order, agree to a few units in the last place. It never prints.
 """
 
 from __future__ import annotations
@@ -329,7 +330,16 @@ class Tracker(Callback):
     @classmethod
     def watch(cls, optimizer: Any, every: int = 10, **options: Any) -> Tracker:
         """A tracker of a bare ``optimizer`` (see :meth:`step`), counting steps
-        on from those it has already taken (its parameters' largest ``step``)."""
+        on from those it has already taken (its parameters' largest ``step``).
+        Records have an ``epoch`` key once :attr:`epoch` is set (a training
+        loop sets it; a hand-written one may)."""
+        from adamlab.optim.optimizer import Optimizer
+
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(
+                f"optimizer must be an adamlab optimizer (adamlab.optim), got "
+                f"{type(optimizer).__name__}"
+            )
         tracker = cls(every, **options)
         tracker.optimizer = optimizer
         steps = [
@@ -453,12 +463,13 @@ class Tracker(Callback):
         step that raises (a gradient of the wrong shape, say) is not counted,
         and a ``loss`` that is not a number is refused before stepping."""
         if loss is not None:
+            given = loss
             try:
                 loss = float(loss) if not isinstance(loss, (str, bytes)) else None
             except (TypeError, ValueError):
                 loss = None
             if loss is None:
-                raise TypeError(f"loss must be a number or None, got {loss!r}")
+                raise TypeError(f"loss must be a number or None, got {given!r}")
         step = self._steps_seen + 1
         self.before_step(step)
         try:

@@ -111,7 +111,15 @@ class ScheduleBinding:
         """Record the base of any group added since the last call."""
         for group in self.optimizer.param_groups[len(self.bases) :]:
             if self.key == "lr":
-                self.bases.append(float(group.get("initial_lr", group["lr"])))
+                base = group.get("initial_lr", group["lr"])
+                if isinstance(base, bool) or not isinstance(base, (int, float)):
+                    # Adafactor's lr=None: its step size is relative.
+                    raise ValueError(
+                        f"an lr schedule needs a number for lr to scale, but "
+                        f"{type(self.optimizer).__name__} has lr={base!r}: give "
+                        f"it an lr (--lr) or leave lr unscheduled"
+                    )
+                self.bases.append(float(base))
             else:
                 self.bases.append(_read(group, self.key))
 
