@@ -187,22 +187,45 @@ class _HalvedAdam(Adam):
         return Adam._effective(group, state, second, at) / 2
 
 
-def _fast_and_general(make, shapes, per_parameter=True, steps=3):
-    """Records of the same run with flat gradients (the fast path) and with
-    separate gradient arrays (the general path), and the optimizers."""
+def _fast_and_general(
+    make, shapes, per_parameter=True, steps=3, every=2, same_list=False, each=None
+):
+    """Records of the same run with flat gradients (the fast path: a new
+    packed list each step, or with ``same_list`` one list refilled) and with
+    separate gradient arrays (the general path), and the trackers.
+    ``each(step, tracker)`` runs before each step of both."""
     rng = np.random.default_rng(5)
     grad_seq = [[rng.normal(size=s) for s in shapes] for _ in range(steps)]
-    records, optimizers = [], []
+    records, trackers = [], []
     for flat_grads in (True, False):
         _, params = pack([np.ones(s) for s in shapes])
         opt = make(list(zip("abcd", params)))
-        tracker = Tracker.watch(opt, every=2, per_parameter=per_parameter)
+        tracker = Tracker.watch(opt, every=every, per_parameter=per_parameter)
         tracker.epoch = np.int64(7)  # either path records a plain int
-        for grads in grad_seq:
-            tracker.step(pack(grads)[1] if flat_grads else grads, loss=0.5)
+        views = pack([np.zeros(s) for s in shapes])[1]
+        for step, grads in enumerate(grad_seq, start=1):
+            if each is not None:
+                each(step, tracker)
+            if flat_grads and same_list:
+                for view, g in zip(views, grads):
+                    view[...] = g
+                grads = views
+            elif flat_grads:
+                grads = pack(grads)[1]
+            tracker.step(grads, loss=float(step))
         records.append(tracker.records)
-        optimizers.append(opt)
-    return records, optimizers
+        trackers.append(tracker)
+    return records, trackers
+
+
+def _assert_same_records(fast, general):
+    """The general path's keys, in its order, values and types."""
+    assert len(fast) == len(general)
+    for a, b in zip(fast, general):
+        assert list(a) == list(b)
+        for key, value in b.items():
+            assert type(a[key]) is type(value), key
+            assert a[key] == pytest.approx(value, rel=1e-12, nan_ok=True), key
 
 
 def test_a_redefined_effective_lr_hook_reaches_the_fast_path():
@@ -221,57 +244,47 @@ def test_a_redefined_effective_lr_hook_reaches_the_fast_path():
 @pytest.mark.parametrize("count", [3, 2**53 + 1])
 @pytest.mark.parametrize("per_parameter", [True, False])
 def test_fast_path_keeps_integer_and_boolean_signals_as_integers(per_parameter, count):
-    # A fast-path recording is kept as one float64 row; the record made from
-    # it must give the general path's keys, values and types (an integer too
-    # large for a float64 takes the general path).
+    # A fast-path recording keeps its scalar signals as Python numbers: the
+    # record made from it must give the general path's keys, values and
+    # types, an integer beyond 2**53 exactly.
 
     def make(params):
         opt = _CountingAdam(params, lr=1e-2)
         opt.count = count
         return opt
 
-    records, optimizers = _fast_and_general(make, [(6, 4), (4,)], per_parameter)
-    assert [opt.flat_calls for opt in optimizers] == [2, 0]  # steps 1 and 2
-    for fast, general in zip(*records):
-        assert list(fast) == list(general)
-        assert fast["clipped"] == 1 and fast["count"] == general["count"]
-        assert fast["epoch"] == 7
+    (fast, general), trackers = _fast_and_general(make, [(6, 4), (4,)], per_parameter)
+    # Steps 1 and 2 of the fast run, none of the general run.
+    assert [tracker.optimizer.flat_calls for tracker in trackers] == [2, 0]
+    for record in fast:
+        assert record["clipped"] == 1 and record["epoch"] == 7
         if per_parameter:
-            assert fast["clipped/a"] == 1 and type(fast["clipped/b"]) is int
-            assert fast["count/a"] == count
-        for key, value in general.items():
-            assert type(fast[key]) is type(value), key
-            assert fast[key] == pytest.approx(value, rel=1e-12, nan_ok=True), key
+            assert record["clipped/a"] == 1 and type(record["clipped/b"]) is int
+            assert record["count/a"] == count
+    _assert_same_records(fast, general)
 
 
 def test_fast_path_records_survive_reads_between_many_recordings():
     # The fast path keeps recordings in blocks of rows that grow (16, 32,
     # ...) and turns them into records when read; reading in the middle of a
     # block, and going on, must give the same records as the general path.
-    rng = np.random.default_rng(9)
-    grad_seq = [[rng.normal(size=s) for s in SHAPES] for _ in range(60)]
-    runs = []
-    for flat_grads in (True, False):
-        _, params = pack([np.ones(s) for s in SHAPES])
-        opt = Adam([("w", params[0]), ("b", params[1])], lr=1e-2)
-        tracker = Tracker.watch(opt, every=1)
-        seen = []
-        for step, grads in enumerate(grad_seq, start=1):
-            tracker.step(pack(grads)[1] if flat_grads else grads, loss=float(step))
-            if step in (10, 16, 41):
-                seen.append(len(tracker.records))
-        assert seen == [10, 16, 41]
-        # A new gradient list each step still shares blocks (one per
-        # recording once held 16 rows each).
-        assert sum(len(block.rows) for block in tracker._blocks) <= 2 * 60
-        runs.append(tracker.records)
-    fast, general = runs
+    seen = []
+    held = []
+
+    def read(step, tracker):
+        if step - 1 in (10, 16, 41):
+            seen.append(len(tracker.records))
+        held.append(sum(len(block.rows) for block in tracker._blocks))
+
+    (fast, general), _ = _fast_and_general(
+        lambda params: Adam(params, lr=1e-2), SHAPES, steps=60, every=1, each=read
+    )
+    assert seen == [10, 16, 41] * 2
+    # A new gradient list each step still shares blocks (one per recording
+    # once held 16 rows each).
+    assert max(held[:60]) <= 2 * 60
     assert [r["step"] for r in fast] == list(range(1, 61))
-    for a, b in zip(fast, general):
-        assert list(a) == list(b)
-        for key, value in b.items():
-            assert a[key] == pytest.approx(value, rel=1e-12, nan_ok=True), key
-            assert type(a[key]) is type(value), key
+    _assert_same_records(fast, general)
 
 
 @pytest.mark.parametrize("flat_grads", [True, False])
@@ -311,23 +324,16 @@ def test_a_tracker_pickles_with_its_records():
 
 
 def test_per_parameter_changed_during_a_run_is_followed_by_both_paths():
-    rng = np.random.default_rng(6)
-    grad_seq = [[rng.normal(size=s) for s in SHAPES] for _ in range(4)]
-    runs = []
-    for flat_grads in (True, False):
-        _, params = pack([np.ones(s) for s in SHAPES])
-        opt = Adam([("w", params[0]), ("b", params[1])], lr=1e-2)
-        tracker = Tracker.watch(opt, every=1)
-        grads_list = pack([np.zeros(s) for s in SHAPES])[1]
-        for step, grads in enumerate(grad_seq, start=1):
-            tracker.per_parameter = step < 3
-            if flat_grads:  # the same gradient list each step
-                for view, g in zip(grads_list, grads):
-                    view[...] = g
-            tracker.step(grads_list if flat_grads else grads, loss=1.0)
-        runs.append(tracker.records)
-    fast, general = runs
-    assert [len(r) for r in fast] == [len(r) for r in general]
+    def toggle(step, tracker):
+        tracker.per_parameter = step < 3
+
+    (fast, general), _ = _fast_and_general(
+        lambda params: Adam(params, lr=1e-2),
+        SHAPES,
+        steps=4,
+        every=1,
+        same_list=True,
+        each=toggle,
+    )
     assert len(fast[0]) > len(fast[3])
-    for a, b in zip(fast, general):
-        assert list(a) == list(b)
+    _assert_same_records(fast, general)

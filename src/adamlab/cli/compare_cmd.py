@@ -225,7 +225,8 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.markup import escape
 
-    from adamlab.track.compare import check_optimizers, check_runs, plan, run_jobs
+    from adamlab.optim.registry import accepted_keywords, optimizer_class
+    from adamlab.track.compare import check_runs, plan, run_jobs
     from adamlab.track.report import check_destination, write_report
     from adamlab.track.specs import parse_optimizers
     from adamlab.track.summary import summarize
@@ -236,8 +237,6 @@ def run(args: argparse.Namespace) -> int:
     specs = parse_optimizers(args.optimizers)
     args.seed = 0
     base = options.run_config(args, optimizer=specs[0].name)
-    from adamlab.optim.registry import accepted_keywords, optimizer_class
-
     accepted = {
         spec.name: accepted_keywords(optimizer_class(spec.name)) for spec in specs
     }
@@ -255,9 +254,8 @@ def run(args: argparse.Namespace) -> int:
                     f"{options.flag_for(keyword)} does not apply to optimizer "
                     f"{spec.name!r}; {hint}"
                 )
-    check_optimizers(base, specs)
     jobs = plan(base, specs, args.seeds)
-    # The task or CSV, the model and each optimizer's run as train builds it.
+    # The task or CSV, the model and each optimizer as its runs build them.
     check_runs(jobs)
     # Any of the report's files already in --out is refused before training.
     check_destination(args.out, args.overwrite, create=False, runs=jobs)

@@ -78,60 +78,36 @@ def plan(base: Any, specs: Sequence[Any], seeds: int) -> list[dict[str, Any]]:
     return jobs
 
 
-def check_optimizers(base: Any, specs: Sequence[Any]) -> None:
-    """Build each spec's optimizer once over a tiny parameter, before any run.
-
-    The hyperparameters are the base config's (the global flags) updated by the
-    spec's overrides, the run options (``clip_norm``, ``clip_value``,
-    ``nonfinite``) included, so a bad value is refused here rather than in
-    every run.
-
-    Raises
-    ------
-    ValueError
-        Naming the spec's label and the optimizer's own complaint (a
-        ``TypeError`` from the optimizer is reported as a ``ValueError``).
-    """
-    import numpy as np
-
-    from adamlab.optim.registry import make_optimizer
-
-    for spec in specs:
-        options = dict(base.hyperparameters)
-        for key in RUN_OPTIONS:
-            if key not in spec.overrides and getattr(base, key, None) is not None:
-                options[key] = getattr(base, key)
-        options.update(spec.overrides)
-        try:
-            make_optimizer(spec.name, [np.zeros(2, dtype=base.dtype)], **options)
-        except (ValueError, TypeError) as error:
-            message = " ".join(str(error).split()) or type(error).__name__
-            raise ValueError(f"optimizer {spec.label!r}: {message}") from None
-
-
 def check_runs(jobs: Sequence[dict[str, Any]]) -> None:
-    """Build each optimizer's first job as its run will (data, model,
-    optimizer, schedules), before any run starts, so a bad task, CSV, target
-    or combination of options is refused once rather than by every run.
+    """Before any run starts, load the comparison's data and build its model
+    once, then each optimizer over it as its runs will (schedules attached),
+    so a bad task, CSV, target, model or combination of options is refused
+    once rather than by every run.
 
     Raises
     ------
     ValueError
-        The data's complaint as it is (it is every run's), or the build's
-        naming the job's label.
+        The data's or the model's complaint as it is (it is every run's), or
+        the optimizer's naming the job's label.
     """
-    from adamlab.train.experiment import RunConfig, build, load_data
+    from adamlab.train.experiment import (
+        RunConfig,
+        build_model,
+        build_optimizer,
+        load_data,
+    )
 
     if not jobs:
         return
-    load_data(RunConfig.from_dict(dict(jobs[0]["config"])))
+    first = RunConfig.from_dict(dict(jobs[0]["config"]))
+    model = build_model(first, load_data(first))
     seen = set()
     for job in jobs:
         if job["index"] in seen:
             continue
         seen.add(job["index"])
         try:
-            build(RunConfig.from_dict(dict(job["config"])))
+            build_optimizer(RunConfig.from_dict(dict(job["config"])), model)
         except (ValueError, TypeError) as error:
             message = " ".join(str(error).split()) or type(error).__name__
             raise ValueError(f"optimizer {job['label']!r}: {message}") from None

@@ -489,7 +489,6 @@ class SampleSummaries:
         self._sourced = at is not None
         self._width = (k + 1) * (nq + 1)
         self._norms = 4 * (k + 1)
-        self._source_shape = (self._norms + self._width,)  # record_source's
         self._out = np.empty(self._width)
 
     def __call__(self, values: NDArray) -> NDArray:
@@ -531,7 +530,7 @@ class SampleSummaries:
     def _record_out(self, signals: int, out: NDArray | None) -> NDArray:
         """``out``, checked to hold a record of ``signals`` signals, or a new
         array for one."""
-        size = self.record_size(signals)
+        size = self._norms + signals * self._width  # record_size, inlined
         if out is None:
             return np.empty(size)
         if out.shape != (size,):
@@ -558,8 +557,7 @@ class SampleSummaries:
                 "record_source needs the sample positions: make it with at"
             )
         v, scale, inverse, eps = source
-        if out is None or out.shape != self._source_shape:
-            out = self._record_out(1, out)
+        out = self._record_out(1, out)
         with_grad = grad is not None
         _record_source(
             old,

@@ -94,17 +94,15 @@ def _kernel(name: str) -> Any:
 @dataclass(slots=True)
 class _Plan:
     """The fast path's layout, valid while the same arrays come back: the
-    parameter list and gradients it was made for, their flat buffers and the
-    snapshot buffer, the parameters' offsets, sizes and names, the sample
-    positions, the summary kernel made for them, the optimizer's
-    ``flat_signal_sources`` (if it has one), and the :class:`_Fill` of each
-    shape of signal entry seen."""
+    parameter list and gradients it was made for, their flat buffers, the
+    parameters' offsets, sizes and names, the sample positions, the summary
+    kernel made for them, the optimizer's ``flat_signal_sources`` (if it has
+    one), and the :class:`_Fill` of each shape of signal entry seen."""
 
     params: list[NDArray]
     count: int
     grads: tuple[NDArray, ...] | None
     new: NDArray
-    before: NDArray
     grad: NDArray | None
     starts: NDArray
     sizes: tuple[int, ...]
@@ -365,13 +363,9 @@ class Tracker(Callback):
             params = self.optimizer._params
             plan = self._plan
             if plan is not None and plan.params is params and len(params) == plan.count:
-                # The fast path's buffers, as last recorded.
-                np.copyto(plan.before, plan.new)
-                self._snapshot = plan.before
-                self._snapshot_step = step
-                self._hyper = self._group_values()
-                return
-            flat = self._flat(params, "params")
+                flat = plan.new  # the fast path's buffer, as last recorded
+            else:
+                flat = self._flat(params, "params")
             if flat is None:
                 self._snapshot = [p.copy() for p in params]
             else:
@@ -488,16 +482,15 @@ class Tracker(Callback):
         ``[key, value]`` pairs, since a checkpoint's dict keys may not hold
         the ``/`` of ``grad_norm/hidden.weight``) and the current epoch (a
         run resumed within an epoch is not told again that it started)."""
-        records = self.records
-        return {
-            "records": [[[k, v] for k, v in record.items()] for record in records],
-            "epoch": self.epoch,
-        }
+        from adamlab.train.checkpoint import records_state
+
+        return {"records": records_state(self.records), "epoch": self.epoch}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore what :meth:`state_dict` gave (records as pairs or dicts)."""
-        records = [dict(record) for record in state["records"]]
-        self.records[:] = records
+        """Restore what :meth:`state_dict` gave."""
+        from adamlab.train.checkpoint import records_from_state
+
+        self.records[:] = records_from_state(state["records"])
         self.epoch = state.get("epoch")
 
     # ------------------------------------------------------ callback events
@@ -566,17 +559,7 @@ class Tracker(Callback):
         when parameters, gradients (all present, or none given) and the
         optimizer's signals (one group) all lie in flat buffers. False, with
         nothing kept, otherwise."""
-        plan = self._plan
-        if not (
-            plan is not None
-            and plan.params is params
-            and len(params) == plan.count
-            and grads is not None
-            and plan.grad is not None
-            and len(grads) == plan.count
-            and all(map(operator.is_, grads, plan.grads))
-        ):  # not the last record's arrays (or no gradients): look again
-            plan = self._fast_plan(params, grads)
+        plan = self._fast_plan(params, grads)
         if plan is None or type(before) is not np.ndarray:
             return False
         if plan.new.size != before.size:
@@ -758,17 +741,11 @@ class Tracker(Callback):
             return None
         names = tuple(optimizer.param_names)
         at = self._layout(self._sizes)[0]
-        # The snapshot buffer: one, reused (a record is made before the next
-        # copy), also by the plan that replaces this one.
-        before = self._snapshot_buffer
-        if before is None or before.shape != new.shape or before.dtype != new.dtype:
-            before = self._snapshot_buffer = np.empty_like(new)
         self._plan = _Plan(
             params=params,
             count=len(params),
             grads=None if grads is None else tuple(grads),
             new=new,
-            before=before,
             grad=grad,
             starts=starts,
             sizes=self._sizes,

@@ -99,22 +99,30 @@ def _set_aside(path: Path) -> Path:
     return aside
 
 
+def records_state(records: list[dict[str, Any]]) -> list[list[list[Any]]]:
+    """Records (dicts) as a checkpoint keeps them: each as its ``[key,
+    value]`` pairs, since a record's keys may hold ``/``
+    (``grad_norm/hidden.weight``), which a safe file's dict keys may not."""
+    return [[[key, value] for key, value in row.items()] for row in records]
+
+
+def records_from_state(rows: list[Any]) -> list[dict[str, Any]]:
+    """The records :func:`records_state` kept (or kept as dicts, as older
+    checkpoints did)."""
+    return [dict(row) for row in rows]
+
+
 class _Records:
-    """A callback whose only state is a ``records`` list (the tracker)."""
+    """A callback whose only state is a ``records`` list."""
 
     def __init__(self, callback: Any) -> None:
         self.callback = callback
 
     def state_dict(self) -> dict[str, Any]:
-        # Each record as its [key, value] pairs: a record's keys may hold '/'
-        # (the tracker's grad_norm/hidden.weight), which a safe file's dict
-        # keys may not.
-        records = self.callback.records
-        return {"records": [[[k, v] for k, v in row.items()] for row in records]}
+        return {"records": records_state(self.callback.records)}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        # (dict() takes a record as its pairs, or as a dict.)
-        self.callback.records[:] = [dict(row) for row in state["records"]]
+        self.callback.records[:] = records_from_state(state["records"])
 
 
 def _components(trainer: Any) -> dict[str, Any]:
