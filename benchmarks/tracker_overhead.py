@@ -15,12 +15,23 @@ tracker turns its rows into dicts). Training runs as ``adamlab train`` runs
 it, with one BLAS thread for a small model
 (:func:`adamlab.train.defaults.blas_threads`).
 
+Then, unless ``--pairs 0``, the same overhead from epochs interleaved within
+one long run (``--pairs`` pairs, each one epoch with the tracker and one
+without, in random order, the tracked one's time including the reading of its
+new records): the median of the pairs' ratios. Pairs a few milliseconds
+apart see the same machine, so this figure is far less moved by the
+machine's drift than the runs' (whose triples lie a second apart); it leaves
+out each run's one-time cost (the tracker's first record sets up its layout,
+about 0.3 ms, 0.15% of a digits run).
+
     PYTHONPATH=src python3 benchmarks/tracker_overhead.py --repeats 21
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import random
 import statistics
 import time
 
@@ -37,9 +48,9 @@ class TimedTracker(Tracker):
 
     seconds = 0.0
 
-    def before_step(self, step):
+    def _snap(self, step):
         started = time.perf_counter()
-        super().before_step(step)
+        super()._snap(step)
         self.seconds += time.perf_counter() - started
 
     def _take(self, step, loss, grads, epoch):
@@ -69,6 +80,35 @@ def train_seconds(
     return trainer.train_seconds + later, hooks, trainer.step
 
 
+def epoch_ratios(config: RunConfig, tracker: Tracker, pairs: int) -> list[float]:
+    """Tracked/untracked time ratios of ``pairs`` pairs of epochs of one run,
+    the tracker listening in one epoch of each pair (chosen at random)."""
+    config = dataclasses.replace(config, epochs=2 * pairs + 2)
+    trainer = build(config, callbacks=(tracker,))
+    listening = {True: [tracker], False: []}
+    order = random.Random(0)
+    ratios = []
+    with blas_threads(trainer.model.param_buffer.size):
+        trainer.callbacks.on_train_start(trainer)
+        for tracked in (True, False):  # warm up both ways
+            trainer.callbacks.callbacks = listening[tracked]
+            trainer.run_epoch()
+        assert tracker.records
+        for _ in range(pairs):
+            seconds = {}
+            for tracked in order.sample([True, False], 2):
+                trainer.callbacks.callbacks = listening[tracked]
+                before = trainer.train_seconds
+                trainer.run_epoch()
+                started = time.perf_counter()
+                if tracked:
+                    assert tracker.records  # its new records' dicts are made here
+                later = time.perf_counter() - started
+                seconds[tracked] = trainer.train_seconds - before + later
+            ratios.append(seconds[True] / seconds[False])
+    return ratios
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--task", default="digits")
@@ -79,6 +119,12 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--every", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=21)
+    parser.add_argument(
+        "--pairs",
+        type=int,
+        default=200,
+        help="pairs of epochs interleaved within one run (0: none)",
+    )
     parser.add_argument(
         "--quantile-sample",
         type=int,
@@ -135,6 +181,15 @@ def main() -> None:
         f"untracked step {1e6 * a / steps:.1f} us; recording work per record "
         f"{1e6 * h2 * a / records:.1f} us"
     )
+    if args.pairs > 0:
+        tracker = Tracker(args.every, quantile_sample=args.quantile_sample)
+        ratios = epoch_ratios(config, tracker, args.pairs)
+        e1, e2, e3 = statistics.quantiles(ratios, n=4)
+        print(
+            f"epochs interleaved in one run ({args.pairs} pairs): median of paired "
+            f"ratios {e2:.4f} (overhead {100 * (e2 - 1):+.2f}%), quartiles "
+            f"{e1:.4f} .. {e3:.4f}"
+        )
 
 
 if __name__ == "__main__":

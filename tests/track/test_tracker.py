@@ -377,14 +377,12 @@ def test_fast_flat_path_records_what_the_general_path_records(
     shapes = [(40, 30), (30,), (30, 3), (3,)]
     grad_seq = [[rng.normal(size=s).astype(dtype) for s in shapes] for _ in range(4)]
     fast_calls = []
-    for method in ("record", "record_source"):
-        original = getattr(norms.SampleSummaries, method)
+    for kernel in ("_record", "_record_source"):
+        original = getattr(norms, kernel)
         monkeypatch.setattr(
-            norms.SampleSummaries,
-            method,
-            lambda *a, _f=original, _m=method, **k: (
-                fast_calls.append(_m) or _f(*a, **k)
-            ),
+            norms,
+            kernel,
+            lambda *a, _f=original, _m=kernel[1:]: fast_calls.append(_m) or _f(*a),
         )
     records = []
     for flat_grads in (True, False):

@@ -15,6 +15,7 @@ numba is imported when this module is, so import it only when recording.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -390,7 +391,7 @@ def _summaries(values, ints, floats, out):  # pragma: no cover - compiled
 
 @njit(cache=True, error_model="numpy")
 def _record_source(
-    old, new, grad, with_grad, v, inverse, eps, scale, ints, floats, out
+    ints, floats, old, new, grad, with_grad, v, inverse, eps, scale, out
 ):  # pragma: no cover - compiled
     # _record of one signal computed here from its source: Adam's effective
     # learning rate at the sample positions (the end of ``ints``) by the
@@ -487,6 +488,17 @@ class SampleSummaries:
             ]
         )
         self._sourced = at is not None
+        #: :meth:`record_source`'s compiled call without its checks, for a
+        #: caller that has made them once (the tracker, at every record):
+        #: ``source_call(old, new, grad, with_grad, v, inverse, eps, scale,
+        #: out)``, ``grad`` an array even without a gradient (then ``old``,
+        #: and ``with_grad`` False), the scalars floats, ``out`` float64 of
+        #: :meth:`record_size` ``(1)`` values. None without ``at``.
+        self.source_call = (
+            functools.partial(_record_source, self._ints, self._floats)
+            if self._sourced
+            else None
+        )
         self._width = (k + 1) * (nq + 1)
         self._norms = 4 * (k + 1)
         self._out = np.empty(self._width)
@@ -559,7 +571,7 @@ class SampleSummaries:
         v, scale, inverse, eps = source
         out = self._record_out(1, out)
         with_grad = grad is not None
-        _record_source(
+        self.source_call(
             old,
             new,
             grad if with_grad else old,
@@ -568,8 +580,6 @@ class SampleSummaries:
             float(inverse),
             float(eps),
             float(scale),
-            self._ints,
-            self._floats,
             out,
         )
         return out

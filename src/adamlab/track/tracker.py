@@ -97,7 +97,8 @@ class _Plan:
     parameter list and gradients it was made for, their flat buffers, the
     parameters' offsets, sizes and names, the sample positions, the summary
     kernel made for them, the optimizer's ``flat_signal_sources`` (if it has
-    one), and the :class:`_Fill` of each shape of signal entry seen."""
+    one), and the :class:`_Fill` of each shape of signal entry seen. While
+    it is the tracker's plan, the tracker's snapshot buffer fits ``new``."""
 
     params: list[NDArray]
     count: int
@@ -123,12 +124,13 @@ class _Fill:
     *scalar signals)`` as Python numbers (then the scalar signals again as
     floats where ``widen``), and one float64 row of ``size`` values from the
     compiled call (the norms, then each array signal's summaries). Its
-    record's values are ``front``'s first ``header``, the row's first
-    ``norms`` (of ``columns``, where not all are kept), the ``scalars``
-    scalar signals once per parameter for ``owners`` parameters, the scalar
-    signals as floats (the whole model's, as the general path's average by
-    size gives them), then the rest of the row, under ``labels``: the
-    general path's keys, in its order."""
+    record's values, under ``labels`` (the general path's keys, in its
+    order), are ``arrange(front + row)`` with the row's ``columns`` (where
+    not all are kept): the front's step, epoch, loss and group values, the
+    row's norms, the scalar signals once per parameter (with
+    ``per_parameter``), the scalar signals as floats (the whole model's, as
+    the general path's average by size gives them), then the rest of the
+    row."""
 
     pick: Any  # the entry's values -> the scalar signals, a tuple
     convert: bool  # whether a scalar signal is not a plain int or float
@@ -137,10 +139,7 @@ class _Fill:
     source: int | None  # position of the effective lr's source, if given
     labels: tuple[str, ...]
     columns: NDArray | None
-    header: int
-    norms: int
-    scalars: int
-    owners: int
+    arrange: Any  # front + row -> the record's values, a tuple
     size: int
 
 
@@ -360,29 +359,38 @@ class Tracker(Callback):
                 "or pass it to a Trainer as a callback"
             )
         if self.is_recording(step):
-            params = self.optimizer._params
-            plan = self._plan
-            if plan is not None and plan.params is params and len(params) == plan.count:
-                flat = plan.new  # the fast path's buffer, as last recorded
-            else:
-                flat = self._flat(params, "params")
-            if flat is None:
-                self._snapshot = [p.copy() for p in params]
-            else:
-                # One buffer, reused: a record is made before the next copy.
-                buffer = self._snapshot_buffer
-                if (
-                    buffer is None
-                    or buffer.shape != flat.shape
-                    or (buffer.dtype != flat.dtype)
-                ):
-                    buffer = self._snapshot_buffer = np.empty_like(flat)
-                np.copyto(buffer, flat)
-                self._snapshot = buffer
-            self._snapshot_step = step
-            self._hyper = self._group_values()
+            self._snap(step)
         else:
             self._snapshot = None
+
+    def _snap(self, step: int) -> None:
+        """Snapshot the parameters before recording step ``step``."""
+        params = self.optimizer._params
+        plan = self._plan
+        if plan is not None and plan.params is params and len(params) == plan.count:
+            # The fast path's layout, as last recorded (its plan made the
+            # buffer for its parameters).
+            snapshot = self._snapshot_buffer
+            np.copyto(snapshot, plan.new)
+        else:
+            self._plan = None  # stale: made again at the record
+            flat = self._flat(params, "params")
+            if flat is None:
+                snapshot = [p.copy() for p in params]
+            else:
+                snapshot = self._buffer_for(flat)
+                np.copyto(snapshot, flat)
+        self._snapshot = snapshot
+        self._snapshot_step = step
+        self._hyper = self._group_values()
+
+    def _buffer_for(self, flat: NDArray) -> NDArray:
+        """The snapshot buffer, (re)made for ``flat``'s shape and dtype: one
+        buffer, reused, since a record is made before the next copy."""
+        buffer = self._snapshot_buffer
+        if buffer is None or buffer.shape != flat.shape or buffer.dtype != flat.dtype:
+            buffer = self._snapshot_buffer = np.empty_like(flat)
+        return buffer
 
     def record_step(
         self,
@@ -434,15 +442,10 @@ class Tracker(Callback):
             rows = block.rows[block.done : block.count]
             if fill.columns is not None:
                 rows = rows[:, fill.columns]
-            h, n, labels = fill.header, fill.norms, fill.labels
-            k, owners, widen = fill.scalars, fill.owners, fill.widen
+            labels, arrange = fill.labels, fill.arrange
             made = []  # all of the block's new records, or (interrupted) none
             for front, row in zip(block.fronts[block.done :], rows.tolist()):
-                if k:
-                    own = front[h : h + k]
-                    row[n:n] = own * owners + (front[h + k :] if widen else own)
-                row[0:0] = front[:h]
-                made.append(dict(zip(labels, row)))
+                made.append(dict(zip(labels, arrange(front + tuple(row)))))
             self._records.extend(made)
             block.done = block.count
         self._blocks = [block for block in self._blocks if block is self._block]
@@ -507,7 +510,7 @@ class Tracker(Callback):
             return
         if self.optimizer is None:
             self.optimizer = trainer.optimizer
-        self.before_step(step)
+        self._snap(step)
 
     def on_step_end(self, trainer: Any, step: int, loss: float) -> None:
         if self._snapshot is None:
@@ -575,10 +578,14 @@ class Tracker(Callback):
             entry = groups[0]
         values = tuple(entry.values())
         hyper = self._hyper
-        kinds = tuple(map(type, values))
-        if np.ndarray in kinds:  # whether scalar, signal or neither: by shape
-            kinds += tuple(v.shape for v in values if type(v) is np.ndarray)
-        shape = (tuple(entry), kinds, epoch is None, tuple(hyper), self.per_parameter)
+        # The shape of this recording, as one flat tuple (cheaper to make and
+        # hash than nested ones; the types tell where the keys end): whether
+        # it has an epoch, per_parameter, the group values' keys, the
+        # entry's keys, its values' types, and its arrays' shapes (whether
+        # scalar, signal or neither).
+        shape = (epoch is None, self.per_parameter, *hyper, *entry, *map(type, values))
+        if np.ndarray in shape:
+            shape += tuple(v.shape for v in values if type(v) is np.ndarray)
         fill = plan.fills.get(shape, False)
         if fill is False:
             # Shared by plans of the same layout (a new gradient list each
@@ -586,7 +593,8 @@ class Tracker(Callback):
             key = (plan.names, plan.sizes, shape)
             fill = self._fills.get(key, False)
             if fill is False:
-                fill = self._fills[key] = self._make_fill(plan, entry, shape)
+                fill = self._make_fill(plan, entry, epoch is None)
+                self._fills[key] = fill
             plan.fills[shape] = fill
         if fill is None:
             return False
@@ -605,8 +613,19 @@ class Tracker(Callback):
             block = self._new_block(fill)
         row = block.rows[block.count]
         if fill.source is not None:
-            source = values[fill.source]
-            plan.summaries.record_source(before, plan.new, plan.grad, source, row)
+            v, scale, inverse, eps = values[fill.source]
+            grad = plan.grad
+            plan.summaries.source_call(
+                before,
+                plan.new,
+                before if grad is None else grad,
+                grad is not None,
+                v,
+                float(inverse),
+                float(eps),
+                float(scale),
+                row,
+            )
         else:
             arrays = fill.arrays
             if len(arrays) == 1:
@@ -633,12 +652,12 @@ class Tracker(Callback):
         return block
 
     def _make_fill(
-        self, plan: _Plan, entry: dict[str, Any], shape: tuple
+        self, plan: _Plan, entry: dict[str, Any], no_epoch: bool
     ) -> _Fill | None:
-        """The :class:`_Fill` of signal entries of ``shape`` (see
-        :meth:`_measure_flat`) such as ``entry``, or None where the fast
-        path does not apply (an array signal not read at the samples, a
-        source beside array signals)."""
+        """The :class:`_Fill` of recordings of signal entries shaped as
+        ``entry`` (see :meth:`_measure_flat`), with an epoch unless
+        ``no_epoch``, or None where the fast path does not apply (an array
+        signal not read at the samples, a source beside array signals)."""
         scalars: list[int] = []
         arrays: list[int] = []
         source = None
@@ -657,22 +676,33 @@ class Tracker(Callback):
         signals = tuple(keys[i] for i in (arrays if source is None else [source]))
         names = tuple(keys[i] for i in scalars)
         labels, columns, norms = self._fast_labels(plan, signals, names)
-        _, kinds, no_epoch, hyper, _ = shape
+        kinds = tuple(map(type, entry.values()))
         header = ("step", "loss") if no_epoch else ("step", "epoch", "loss")
-        header += hyper
+        header += tuple(self._hyper)
+        widen = any(kinds[i] is not float for i in scalars)
+        size = plan.summaries.record_size(len(signals))
+        # Positions in front + row (see _Fill) of the record's values.
+        h, k = len(header), len(scalars)
+        at = h + k + (k if widen else 0)  # where the row starts
+        width = size if columns is None else len(columns)
+        own = list(range(h, h + k))
+        order = [
+            *range(h),
+            *range(at, at + norms),
+            *(own * (plan.count if self.per_parameter else 0)),
+            *(range(h + k, h + 2 * k) if widen else own),
+            *range(at + norms, at + width),
+        ]
         return _Fill(
             pick=_picker(scalars),
             convert=any(kinds[i] not in (float, int) for i in scalars),
-            widen=any(kinds[i] is not float for i in scalars),
+            widen=widen,
             arrays=tuple(arrays),
             source=source,
             labels=header + labels,
             columns=columns,
-            header=len(header),
-            norms=norms,
-            scalars=len(scalars),
-            owners=plan.count if self.per_parameter else 0,
-            size=plan.summaries.record_size(len(signals)),
+            arrange=operator.itemgetter(*order),
+            size=size,
         )
 
     def _fast_labels(
@@ -741,6 +771,7 @@ class Tracker(Callback):
             return None
         names = tuple(optimizer.param_names)
         at = self._layout(self._sizes)[0]
+        self._buffer_for(new)
         self._plan = _Plan(
             params=params,
             count=len(params),
