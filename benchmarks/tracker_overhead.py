@@ -17,8 +17,8 @@ it, with one BLAS thread for a small model
 
 Then, unless ``--pairs 0``, the same overhead from epochs interleaved within
 one long run (``--pairs`` pairs, each one epoch with the tracker and one
-without, in random order, the tracked one's time including the reading of its
-new records): the median of the pairs' ratios. Pairs a few milliseconds
+without, in random order, the tracked one's time including its share of the
+records' reading at the end): the median of the pairs' ratios. Pairs a few milliseconds
 apart see the same machine, so this figure is far less moved by the
 machine's drift than the runs' (whose triples lie a second apart); it leaves
 out each run's one-time cost (the tracker's first record sets up its layout,
@@ -87,7 +87,7 @@ def epoch_ratios(config: RunConfig, tracker: Tracker, pairs: int) -> list[float]
     trainer = build(config, callbacks=(tracker,))
     listening = {True: [tracker], False: []}
     order = random.Random(0)
-    ratios = []
+    times = []
     with blas_threads(trainer.model.param_buffer.size):
         trainer.callbacks.on_train_start(trainer)
         for tracked in (True, False):  # warm up both ways
@@ -100,13 +100,13 @@ def epoch_ratios(config: RunConfig, tracker: Tracker, pairs: int) -> list[float]
                 trainer.callbacks.callbacks = listening[tracked]
                 before = trainer.train_seconds
                 trainer.run_epoch()
-                started = time.perf_counter()
-                if tracked:
-                    assert tracker.records  # its new records' dicts are made here
-                later = time.perf_counter() - started
-                seconds[tracked] = trainer.train_seconds - before + later
-            ratios.append(seconds[True] / seconds[False])
-    return ratios
+                seconds[tracked] = trainer.train_seconds - before
+            times.append((seconds[True], seconds[False]))
+    # The records' dicts are made when first read: once, shared out.
+    started = time.perf_counter()
+    assert tracker.records
+    later = (time.perf_counter() - started) / pairs
+    return [(tracked + later) / untracked for tracked, untracked in times]
 
 
 def main() -> None:

@@ -341,8 +341,8 @@ def _summaries_into(
 
 
 # A layout travels to the kernels packed into one int64 and one float64
-# array (each array argument costs a compiled call about half a microsecond
-# when the caches are cold, as they are between training steps). ``ints``:
+# array, since arguments cost: between training steps, a compiled call that
+# does nothing took 1.7 us with 11 arguments and 0.8 us with 2. ``ints``:
 # a header (segments k, quantiles nq, sample length m, pooled_lo,
 # pooled_hi), the segments' starts (k), the parts' bounds (k + 1), ``back``
 # (nq), the histogram and the bucket -> slot table (MAX_BUCKETS each) and

@@ -246,8 +246,8 @@ class Tracker(Callback):
     and whose mean is that of the sample; a NaN outside the sample goes
     unseen there (the norms, which read every element, show it). The
     whole-model mean weights the parameters' means by size. Recording every
-    10 steps costs about 4.8% of the training time of the default digits
-    model (hidden 128, a 100 us step) in its own work and about 7% in paired
+    10 steps costs about 4.5% of the training time of the default digits
+    model (hidden 128, a 100 us step) in its own work and 5.5-7.5% in paired
     timings, less for larger models (the README's "The tracker's cost").
     """
 
