@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import gc
 import random
 import statistics
 import time
@@ -67,6 +68,7 @@ def train_seconds(
     the tracker's hooks (0 unless it is a :class:`TimedTracker`), and the
     number of optimizer steps."""
     trainer = build(config, callbacks=() if tracker is None else (tracker,))
+    gc.collect()  # no collection left pending by an earlier run lands here
     # As `adamlab train` and `run` train: one BLAS thread for a small model.
     with blas_threads(trainer.model.param_buffer.size):
         trainer.fit()
@@ -94,6 +96,7 @@ def epoch_ratios(config: RunConfig, tracker: Tracker, pairs: int) -> list[float]
             trainer.callbacks.callbacks = listening[tracked]
             trainer.run_epoch()
         assert tracker.records
+        gc.collect()
         for _ in range(pairs):
             seconds = {}
             for tracked in order.sample([True, False], 2):
@@ -102,7 +105,10 @@ def epoch_ratios(config: RunConfig, tracker: Tracker, pairs: int) -> list[float]
                 trainer.run_epoch()
                 seconds[tracked] = trainer.train_seconds - before
             times.append((seconds[True], seconds[False]))
-    # The records' dicts are made when first read: once, shared out.
+    # The records' dicts are made when first read: once, shared out. A full
+    # collection of the process's objects (some 0.1 s here) that the earlier
+    # runs left pending would otherwise tend to land in this one reading.
+    gc.collect()
     started = time.perf_counter()
     assert tracker.records
     later = (time.perf_counter() - started) / pairs

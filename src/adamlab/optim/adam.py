@@ -463,17 +463,24 @@ class Adam(Optimizer):
             out.append(entry)
         return out
 
-    def flat_signal_sources(self) -> dict[str, Any] | None:
-        """The single group's :meth:`flat_diagnostics` with ``effective_lr``
-        not computed but described, for the tracker to compute at its sample
-        positions inside its own compiled call: ``(buffer, scale, inverse,
-        eps)``, meaning ``scale / (sqrt(buffer) * inverse + eps)`` element by
-        element in the buffer's dtype (the scalars cast to it), as
-        :func:`adamlab.optim.kernels.effective_lr.effective_lr` computes it.
-        None where that is not the formula (another denominator form, before
-        the first step), with more than one group, where
-        :meth:`flat_diagnostics` would give None, or where a subclass
-        redefines how the diagnostics are made."""
+    #: The names of :meth:`flat_signal_sources`' values, in their order.
+    flat_signal_keys = ("effective_lr", "bias_correction1", "bias_correction2")
+
+    def flat_signal_sources(self) -> tuple | None:
+        """The single group's :meth:`flat_diagnostics` (less the step), with
+        ``effective_lr`` not computed but described, for the tracker to
+        compute at its sample positions inside its own compiled call: the
+        values of :attr:`flat_signal_keys` as a tuple, ``(source,
+        bias_correction1, bias_correction2)``. ``source`` is ``(buffer,
+        scale, inverse, eps)``, meaning ``scale / (sqrt(buffer) * inverse +
+        eps)`` element by element in the buffer's dtype (the scalars cast to
+        it), as :func:`adamlab.optim.kernels.effective_lr.effective_lr`
+        computes it. Every scalar is a Python float, at every call (the
+        tracker relies on that to check a record's layout once). None where
+        that is not the formula (another denominator form, before the first
+        step), with more than one group, where :meth:`flat_diagnostics`
+        would give None, or where a subclass redefines how the diagnostics
+        are made."""
         if len(self.param_groups) != 1 or not _own_diagnostics(type(self)):
             return None
         group = self.param_groups[0]
@@ -491,13 +498,9 @@ class Adam(Optimizer):
             return None
         bc1 = 1.0 - state["beta1_product"]
         bc2 = 1.0 - group["betas"][1] ** t
-        source = (flat, group["lr"] / bc1, 1.0 / math.sqrt(bc2), group["eps"])
-        return {
-            "step": t,
-            "effective_lr": source,
-            "bias_correction1": bc1,
-            "bias_correction2": bc2,
-        }
+        scale = float(group["lr"] / bc1)
+        source = (flat, scale, 1.0 / math.sqrt(bc2), float(group["eps"]))
+        return source, float(bc1), float(bc2)
 
     def _group_buffer(self, index: int) -> tuple[dict, NDArray] | None:
         """Group ``index``'s first parameter state and the flat buffer its

@@ -97,7 +97,8 @@ class _Plan:
     parameter list and gradients it was made for, their flat buffers, the
     parameters' offsets, sizes and names, the sample positions, the summary
     kernel made for them, the optimizer's ``flat_signal_sources`` (if it has
-    one), and the :class:`_Fill` of each shape of signal entry seen. While
+    one), the :class:`_Fill` of each shape of signal entry seen, and the
+    last recording's shape and fill from those sources. While
     it is the tracker's plan, the tracker's snapshot buffer fits ``new``."""
 
     params: list[NDArray]
@@ -112,6 +113,7 @@ class _Plan:
     summaries: Any
     sources: Any = None
     fills: dict[tuple, _Fill | None] = field(default_factory=dict)
+    lane: tuple | None = None  # the sources' last (shape, fill)
 
 
 @dataclass(slots=True, eq=False)
@@ -141,6 +143,7 @@ class _Fill:
     columns: NDArray | None
     arrange: Any  # front + row -> the record's values, a tuple
     size: int
+    template: dict[str, None]  # the labels, each record's dict a copy of it
 
 
 @dataclass(slots=True, eq=False)
@@ -202,6 +205,20 @@ def _scalar(value: Any) -> float | int | None:
     if isinstance(value, np.ndarray) and value.ndim == 0:
         return _scalar(value[()])
     return None
+
+
+def _number(value: Any) -> bool:
+    """Whether ``value`` is an int or a float (a bool is neither here)."""
+    return isinstance(value, (int, float)) and type(value) is not bool
+
+
+#: The keys of a record's group values, by whether lr and beta1 are numbers.
+_HYPER_KEYS = {
+    (True, True): ("lr", "beta1"),
+    (True, False): ("lr",),
+    (False, True): ("beta1",),
+    (False, False): (),
+}
 
 
 class Tracker(Callback):
@@ -304,7 +321,10 @@ class Tracker(Callback):
         self._snapshot: NDArray | list[NDArray] | None = None
         self._snapshot_buffer: NDArray | None = None
         self._snapshot_step: int | None = None
-        self._hyper: dict[str, float] = {}
+        # Group 0's lr and beta1 as the recorded step uses them: their keys
+        # (one of _HYPER_KEYS' tuples, so compared by identity) and values.
+        self._hyper_keys: tuple[str, ...] = ()
+        self._hyper_values: tuple[float, ...] = ()
         self._steps_seen = 0
         self._flat_cache: dict[str, tuple[tuple[NDArray, ...], NDArray | None]] = {}
         self._labels = [quantile_label(q) for q in quantiles]
@@ -382,7 +402,7 @@ class Tracker(Callback):
                 np.copyto(snapshot, flat)
         self._snapshot = snapshot
         self._snapshot_step = step
-        self._hyper = self._group_values()
+        self._hyper_keys, self._hyper_values = self._group_values()
 
     def _buffer_for(self, flat: NDArray) -> NDArray:
         """The snapshot buffer, (re)made for ``flat``'s shape and dtype: one
@@ -442,10 +462,14 @@ class Tracker(Callback):
             rows = block.rows[block.done : block.count]
             if fill.columns is not None:
                 rows = rows[:, fill.columns]
-            labels, arrange = fill.labels, fill.arrange
+            labels, arrange, template = fill.labels, fill.arrange, fill.template
             made = []  # all of the block's new records, or (interrupted) none
             for front, row in zip(block.fronts[block.done :], rows.tolist()):
-                made.append(dict(zip(labels, arrange(front + tuple(row)))))
+                # A copy of a dict of the labels is made faster than a new
+                # dict, and filling it keeps their order.
+                record = template.copy()
+                record.update(zip(labels, arrange(front + tuple(row))))
+                made.append(record)
             self._records.extend(made)
             block.done = block.count
         self._blocks = [block for block in self._blocks if block is self._block]
@@ -535,7 +559,7 @@ class Tracker(Callback):
         if epoch is not None:
             record["epoch"] = int(epoch)
         record["loss"] = loss
-        record.update(self._hyper)
+        record.update(zip(self._hyper_keys, self._hyper_values))
         starts = self._offsets(params)
 
         # The general path: the same norms from NumPy over concatenations
@@ -567,35 +591,39 @@ class Tracker(Callback):
             return False
         if plan.new.size != before.size:
             return False
+        no_epoch = epoch is None
+        hyper = self._hyper_keys
         # Adam's effective lr comes as its source, computed at the samples
         # inside the summary kernel's call (one compiled call in all);
         # otherwise as the optimizer computes it at the samples.
-        entry = plan.sources() if plan.sources is not None else None
-        if entry is None:
+        values = plan.sources() if plan.sources is not None else None
+        if values is not None:
+            # The sources' layout is fixed (flat_signal_keys, Python floats),
+            # so the recording's shape is known from three values; the last
+            # recording's fill is kept with them.
+            shape = (no_epoch, self.per_parameter, hyper)
+            lane = plan.lane
+            if lane is not None and lane[0] == shape:
+                fill = lane[1]
+            else:
+                keys = self.optimizer.flat_signal_keys
+                fill = self._fill_for(plan, (*shape, keys), keys, values, no_epoch)
+                plan.lane = (shape, fill)
+        else:
             groups = self.optimizer.flat_diagnostics(plan.at)
             if groups is None:
                 return False
             entry = groups[0]
-        values = tuple(entry.values())
-        hyper = self._hyper
-        # The shape of this recording, as one flat tuple (cheaper to make and
-        # hash than nested ones; the types tell where the keys end): whether
-        # it has an epoch, per_parameter, the group values' keys, the
-        # entry's keys, its values' types, and its arrays' shapes (whether
-        # scalar, signal or neither).
-        shape = (epoch is None, self.per_parameter, *hyper, *entry, *map(type, values))
-        if np.ndarray in shape:
-            shape += tuple(v.shape for v in values if type(v) is np.ndarray)
-        fill = plan.fills.get(shape, False)
-        if fill is False:
-            # Shared by plans of the same layout (a new gradient list each
-            # step makes a new plan), so their recordings share blocks.
-            key = (plan.names, plan.sizes, shape)
-            fill = self._fills.get(key, False)
-            if fill is False:
-                fill = self._make_fill(plan, entry, epoch is None)
-                self._fills[key] = fill
-            plan.fills[shape] = fill
+            values = tuple(entry.values())
+            # The shape of this recording, as one flat tuple (cheaper to
+            # make and hash than nested ones; the types tell where the keys
+            # end): as above, then the entry's keys, its values' types and
+            # its arrays' shapes (whether scalar, signal or neither).
+            kinds = tuple(map(type, values))
+            shape = (no_epoch, self.per_parameter, hyper, *entry, *kinds)
+            if np.ndarray in kinds:
+                shape += tuple(v.shape for v in values if type(v) is np.ndarray)
+            fill = self._fill_for(plan, shape, tuple(entry), values, no_epoch)
         if fill is None:
             return False
         scalars = fill.pick(values)
@@ -603,17 +631,17 @@ class Tracker(Callback):
             scalars = tuple(map(_scalar, scalars))
         if fill.widen:  # the whole model's values, made (or refused) now
             scalars += tuple(map(float, scalars))
-        if epoch is None:
-            front = (int(step), loss, *hyper.values(), *scalars)
+        if no_epoch:
+            front = (int(step), loss, *self._hyper_values, *scalars)
         else:
-            front = (int(step), int(epoch), loss, *hyper.values(), *scalars)
+            front = (int(step), int(epoch), loss, *self._hyper_values, *scalars)
 
         block = self._block
         if block is None or block.fill is not fill or block.count == len(block.rows):
             block = self._new_block(fill)
         row = block.rows[block.count]
         if fill.source is not None:
-            v, scale, inverse, eps = values[fill.source]
+            v, scale, inverse, eps = values[fill.source]  # floats, as promised
             grad = plan.grad
             plan.summaries.source_call(
                 before,
@@ -621,9 +649,9 @@ class Tracker(Callback):
                 before if grad is None else grad,
                 grad is not None,
                 v,
-                float(inverse),
-                float(eps),
-                float(scale),
+                inverse,
+                eps,
+                scale,
                 row,
             )
         else:
@@ -639,6 +667,29 @@ class Tracker(Callback):
         block.count += 1
         self._unread += 1
         return True
+
+    def _fill_for(
+        self,
+        plan: _Plan,
+        shape: tuple,
+        keys: tuple[str, ...],
+        values: tuple,
+        no_epoch: bool,
+    ) -> _Fill | None:
+        """The :class:`_Fill` of recordings of ``shape`` (see
+        :meth:`_measure_flat`) whose signal entry has ``keys`` and
+        ``values``: the plan's, else one shared by plans of the same layout
+        (a new gradient list each step makes a new plan, and their
+        recordings share blocks), else a new one."""
+        fill = plan.fills.get(shape, False)
+        if fill is False:
+            key = (plan.names, plan.sizes, shape)
+            fill = self._fills.get(key, False)
+            if fill is False:
+                fill = self._make_fill(plan, dict(zip(keys, values)), no_epoch)
+                self._fills[key] = fill
+            plan.fills[shape] = fill
+        return fill
 
     def _new_block(self, fill: _Fill) -> _Block:
         """A block for the next recordings of ``fill``: twice the last one's
@@ -678,7 +729,7 @@ class Tracker(Callback):
         labels, columns, norms = self._fast_labels(plan, signals, names)
         kinds = tuple(map(type, entry.values()))
         header = ("step", "loss") if no_epoch else ("step", "epoch", "loss")
-        header += tuple(self._hyper)
+        header += self._hyper_keys
         widen = any(kinds[i] is not float for i in scalars)
         size = plan.summaries.record_size(len(signals))
         # Positions in front + row (see _Fill) of the record's values.
@@ -703,6 +754,7 @@ class Tracker(Callback):
             columns=columns,
             arrange=operator.itemgetter(*order),
             size=size,
+            template=dict.fromkeys(header + labels),
         )
 
     def _fast_labels(
@@ -878,20 +930,22 @@ class Tracker(Callback):
             self._starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
         return self._starts
 
-    def _group_values(self) -> dict[str, float]:
-        """Group 0's ``lr`` and ``beta1`` as the coming step will use them."""
+    def _group_values(self) -> tuple[tuple[str, ...], tuple[float, ...]]:
+        """Group 0's ``lr`` and ``beta1`` as the coming step will use them
+        (those that are numbers): their keys, one of :data:`_HYPER_KEYS`'
+        tuples, and their values as floats."""
         group = self.optimizer.param_groups[0]
-        out = {}
         lr = group.get("lr")
-        if type(lr) is float or isinstance(lr, (int, float)) and type(lr) is not bool:
-            out["lr"] = float(lr)
         betas = group.get("betas")
         beta1 = betas[0] if type(betas) in (tuple, list) else group.get("beta1")
-        if type(beta1) is float or (
-            isinstance(beta1, (int, float)) and type(beta1) is not bool
-        ):
-            out["beta1"] = float(beta1)
-        return out
+        has_lr = type(lr) is float or _number(lr)
+        has_beta1 = type(beta1) is float or _number(beta1)
+        keys = _HYPER_KEYS[has_lr, has_beta1]
+        if has_lr and has_beta1:
+            return keys, (float(lr), float(beta1))
+        if has_lr:
+            return keys, (float(lr),)
+        return keys, ((float(beta1),) if has_beta1 else ())
 
     def _names_for(self, key: str, name: str) -> tuple[str, ...]:
         """Record keys of array signal ``key`` of parameter ``name`` (or of the
