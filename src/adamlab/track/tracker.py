@@ -263,8 +263,8 @@ class Tracker(Callback):
     and whose mean is that of the sample; a NaN outside the sample goes
     unseen there (the norms, which read every element, show it). The
     whole-model mean weights the parameters' means by size. Recording every
-    10 steps costs about 4.5% of the training time of the default digits
-    model (hidden 128, a 100 us step) in its own work and 5.5-7.5% in paired
+    10 steps costs about 3.5% of the training time of the default digits
+    model (hidden 128, a 64 us step) in its own work and 5-7% in paired
     timings, less for larger models (the README's "The tracker's cost").
     """
 
@@ -835,7 +835,10 @@ class Tracker(Callback):
             names=names,
             at=at,
             summaries=summaries,
-            sources=getattr(optimizer, "flat_signal_sources", None),
+            # Sources without their keys are not Adam's kind: not used.
+            sources=getattr(optimizer, "flat_signal_sources", None)
+            if hasattr(optimizer, "flat_signal_keys")
+            else None,
         )
         return self._plan
 
