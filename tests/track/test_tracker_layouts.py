@@ -2,6 +2,7 @@
 sums written out here."""
 
 import math
+import re
 import warnings
 
 import numpy as np
@@ -321,6 +322,67 @@ def test_a_tracker_pickles_with_its_records():
         tracker.step(pack([rng.normal(size=s) for s in SHAPES])[1], loss=1.0)
     copy = pickle.loads(pickle.dumps(tracker))
     np.testing.assert_equal(copy.records, tracker.records)
+
+
+def test_a_recording_shape_changing_every_step_is_followed_by_both_paths():
+    # Adam's recordings are matched to their layout by three values (an
+    # epoch or none, per_parameter, the group values' keys); each change, in
+    # every combination and back, must give the general path's records.
+    def vary(step, tracker):
+        tracker.epoch = None if step % 2 else np.int64(step)
+        tracker.per_parameter = step % 3 != 0
+
+    # One gradient list refilled, so the fast path keeps its plan throughout.
+    (fast, general), _ = _fast_and_general(
+        lambda params: Adam(params, lr=1e-2),
+        SHAPES,
+        steps=12,
+        every=1,
+        same_list=True,
+        each=vary,
+    )
+    assert ["epoch" in r for r in fast] == [step % 2 == 0 for step in range(1, 13)]
+    assert ["grad_norm/a" in r for r in fast] == [s % 3 != 0 for s in range(1, 13)]
+    _assert_same_records(fast, general)
+
+
+class _DictSourcesAdam(Adam):
+    """Adam whose flat_signal_sources gives a dict (not its tuple)."""
+
+    def flat_signal_sources(self):
+        values = Adam.flat_signal_sources(self)
+        return None if values is None else dict(zip(self.flat_signal_keys, values))
+
+
+class _Float32SourcesAdam(Adam):
+    """Adam whose flat_signal_sources gives NumPy float32 bias corrections."""
+
+    def flat_signal_sources(self):
+        values = Adam.flat_signal_sources(self)
+        if values is None:
+            return None
+        source, bc1, bc2 = values
+        return source, np.float32(bc1), np.float32(bc2)
+
+
+@pytest.mark.parametrize(
+    "cls, message",
+    [
+        (_DictSourcesAdam, "must give a tuple of flat_signal_keys' values, got dict"),
+        (_Float32SourcesAdam, "got ['tuple', 'float32', 'float32']"),
+    ],
+)
+def test_signal_sources_out_of_their_layout_are_refused_by_name(cls, message):
+    # Recordings from an optimizer's sources are checked once for their
+    # layout: sources that do not keep it are an error naming the class, not
+    # records that quietly lose their signals or types.
+    _, params = pack([np.ones(s) for s in SHAPES])
+    opt = cls([("w", params[0]), ("b", params[1])], lr=1e-2)
+    tracker = Tracker.watch(opt, every=1)
+    grads = pack([np.full(s, 0.5) for s in SHAPES])[1]
+    with pytest.raises(TypeError, match=re.escape(message)) as caught:
+        tracker.step(grads, loss=1.0)
+    assert cls.__name__ in str(caught.value)
 
 
 def test_per_parameter_changed_during_a_run_is_followed_by_both_paths():

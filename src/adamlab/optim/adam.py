@@ -475,8 +475,10 @@ class Adam(Optimizer):
         scale, inverse, eps)``, meaning ``scale / (sqrt(buffer) * inverse +
         eps)`` element by element in the buffer's dtype (the scalars cast to
         it), as :func:`adamlab.optim.kernels.effective_lr.effective_lr`
-        computes it. Every scalar is a Python float, at every call (the
-        tracker relies on that to check a record's layout once). None where
+        computes it. Every scalar is a Python float, at every call: the
+        tracker checks the values' types once for a layout, and a subclass
+        that redefines this method must keep them (Python ints or floats, the
+        same at every call, the keys in :attr:`flat_signal_keys`). None where
         that is not the formula (another denominator form, before the first
         step), with more than one group, where :meth:`flat_diagnostics`
         would give None, or where a subclass redefines how the diagnostics

@@ -322,7 +322,8 @@ class Tracker(Callback):
         self._snapshot_buffer: NDArray | None = None
         self._snapshot_step: int | None = None
         # Group 0's lr and beta1 as the recorded step uses them: their keys
-        # (one of _HYPER_KEYS' tuples, so compared by identity) and values.
+        # (one of _HYPER_KEYS' tuples, so mostly the same object, which
+        # compares at once) and values.
         self._hyper_keys: tuple[str, ...] = ()
         self._hyper_values: tuple[float, ...] = ()
         self._steps_seen = 0
@@ -598,15 +599,22 @@ class Tracker(Callback):
         # otherwise as the optimizer computes it at the samples.
         values = plan.sources() if plan.sources is not None else None
         if values is not None:
-            # The sources' layout is fixed (flat_signal_keys, Python floats),
-            # so the recording's shape is known from three values; the last
-            # recording's fill is kept with them.
+            # The sources' layout is fixed (flat_signal_keys, Python floats;
+            # checked when a fill is made for them), so the recording's shape
+            # is known from three values; the last recording's fill is kept
+            # with them.
+            if type(values) is not tuple:
+                raise TypeError(
+                    f"{type(self.optimizer).__name__}.flat_signal_sources must "
+                    f"give a tuple of flat_signal_keys' values, got "
+                    f"{type(values).__name__}"
+                )
             shape = (no_epoch, self.per_parameter, hyper)
             lane = plan.lane
             if lane is not None and lane[0] == shape:
                 fill = lane[1]
             else:
-                keys = self.optimizer.flat_signal_keys
+                keys = self._source_keys(values)
                 fill = self._fill_for(plan, (*shape, keys), keys, values, no_epoch)
                 plan.lane = (shape, fill)
         else:
@@ -615,10 +623,11 @@ class Tracker(Callback):
                 return False
             entry = groups[0]
             values = tuple(entry.values())
-            # The shape of this recording, as one flat tuple (cheaper to
-            # make and hash than nested ones; the types tell where the keys
-            # end): as above, then the entry's keys, its values' types and
-            # its arrays' shapes (whether scalar, signal or neither).
+            # The shape of this recording, as one tuple (the entry's keys and
+            # types spread out in it, cheaper to make and hash than nested
+            # tuples; the types tell where the keys end): as above, then the
+            # entry's keys, its values' types and its arrays' shapes
+            # (whether scalar, signal or neither).
             kinds = tuple(map(type, values))
             shape = (no_epoch, self.per_parameter, hyper, *entry, *kinds)
             if np.ndarray in kinds:
@@ -667,6 +676,27 @@ class Tracker(Callback):
         block.count += 1
         self._unread += 1
         return True
+
+    def _source_keys(self, values: tuple) -> tuple[str, ...]:
+        """The optimizer's ``flat_signal_keys``, checked against the
+        ``values`` its ``flat_signal_sources`` gave: one each, the effective
+        lr's source a tuple, every other value a Python int or float."""
+        optimizer = self.optimizer
+        keys = tuple(optimizer.flat_signal_keys)
+        fits = len(keys) == len(values) and all(
+            type(value) is tuple
+            if key == "effective_lr"
+            else type(value) in (int, float)
+            for key, value in zip(keys, values)
+        )
+        if not fits:
+            kinds = [type(value).__name__ for value in values]
+            raise TypeError(
+                f"{type(optimizer).__name__}.flat_signal_sources must give one "
+                f"value for each of {keys} (effective_lr's source a tuple, the "
+                f"others Python ints or floats), got {kinds}"
+            )
+        return keys
 
     def _fill_for(
         self,
