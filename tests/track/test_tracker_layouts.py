@@ -324,7 +324,7 @@ def test_a_tracker_pickles_with_its_records():
     np.testing.assert_equal(copy.records, tracker.records)
 
 
-def test_a_recording_shape_changing_every_step_is_followed_by_both_paths():
+def test_epoch_and_per_parameter_changed_every_step_are_followed_by_both_paths():
     # Adam's recordings are matched to their layout by three values (an
     # epoch or none, per_parameter, the group values' keys); each change, in
     # every combination and back, must give the general path's records.
@@ -383,19 +383,3 @@ def test_signal_sources_out_of_their_layout_are_refused_by_name(cls, message):
     with pytest.raises(TypeError, match=re.escape(message)) as caught:
         tracker.step(grads, loss=1.0)
     assert cls.__name__ in str(caught.value)
-
-
-def test_per_parameter_changed_during_a_run_is_followed_by_both_paths():
-    def toggle(step, tracker):
-        tracker.per_parameter = step < 3
-
-    (fast, general), _ = _fast_and_general(
-        lambda params: Adam(params, lr=1e-2),
-        SHAPES,
-        steps=4,
-        every=1,
-        same_list=True,
-        each=toggle,
-    )
-    assert len(fast[0]) > len(fast[3])
-    _assert_same_records(fast, general)

@@ -971,8 +971,8 @@ class Tracker(Callback):
         lr = group.get("lr")
         betas = group.get("betas")
         beta1 = betas[0] if type(betas) in (tuple, list) else group.get("beta1")
-        has_lr = type(lr) is float or _number(lr)
-        has_beta1 = type(beta1) is float or _number(beta1)
+        has_lr = _number(lr)
+        has_beta1 = _number(beta1)
         keys = _HYPER_KEYS[has_lr, has_beta1]
         if has_lr and has_beta1:
             return keys, (float(lr), float(beta1))
