@@ -42,23 +42,21 @@ from adamlab.train.defaults import blas_threads
 
 
 class TimedTracker(Tracker):
-    """A tracker that also adds up the wall time of its recording work: the
-    snapshot before a recorded step and the measurement after it (not the
-    cheap early return of its hooks at the other steps, which timing them
-    would inflate; the paired ratios include those)."""
+    """A tracker that also adds up the wall time of its step hooks, which the
+    loop calls only at the steps it records (the snapshot before the step,
+    the measurement after it)."""
 
     seconds = 0.0
 
-    def _snap(self, step):
+    def on_step_start(self, trainer, step):
         started = time.perf_counter()
-        super()._snap(step)
+        super().on_step_start(trainer, step)
         self.seconds += time.perf_counter() - started
 
-    def _take(self, step, loss, grads, epoch):
+    def on_step_end(self, trainer, step, loss):
         started = time.perf_counter()
-        taken = super()._take(step, loss, grads, epoch)
+        super().on_step_end(trainer, step, loss)
         self.seconds += time.perf_counter() - started
-        return taken
 
 
 def train_seconds(
@@ -134,8 +132,9 @@ def main() -> None:
     parser.add_argument(
         "--quantile-sample",
         type=int,
-        default=256,
-        help="the trackers' quantile_sample (elements summarised per parameter)",
+        default=128,
+        help="the trackers' quantile_sample (elements summarised per parameter; "
+        "128 is the tracker's default)",
     )
     parser.add_argument(
         "--hidden", type=int, nargs="*", default=None, help="hidden layer widths"

@@ -391,7 +391,7 @@ def _summaries(values, ints, floats, out):  # pragma: no cover - compiled
 
 @njit(cache=True, error_model="numpy")
 def _record_source(
-    ints, floats, old, new, grad, with_grad, v, inverse, eps, scale, out
+    ints, floats, old, new, grad, with_grad, v, inverse, eps, scale, rows, index
 ):  # pragma: no cover - compiled
     # _record of one signal computed here from its source: Adam's effective
     # learning rate at the sample positions (the end of ``ints``) by the
@@ -399,6 +399,9 @@ def _record_source(
     # to that kernel in its own file: after one, clear NUMBA_CACHE_DIR
     # (test_record_source_equals_record_of_the_computed_signal fails on a
     # stale cache).
+    # Into row ``index`` of ``rows``: a row view made here costs nothing,
+    # where NumPy's, made between training steps, costs a microsecond.
+    out = rows[index]
     starts, bounds, lo, hi, sizes, qs, back, work, scratch = _unpack(ints, floats)
     head = 4 * (starts.shape[0] + 1)
     _record_norms(old, new, grad, with_grad, starts, out[:head])
@@ -491,9 +494,10 @@ class SampleSummaries:
         #: :meth:`record_source`'s compiled call without its checks, for a
         #: caller that has made them once (the tracker, at every record):
         #: ``source_call(old, new, grad, with_grad, v, inverse, eps, scale,
-        #: out)``, ``grad`` an array even without a gradient (then ``old``,
-        #: and ``with_grad`` False), the scalars floats, ``out`` float64 of
-        #: :meth:`record_size` ``(1)`` values. None without ``at``.
+        #: rows, index)``, ``grad`` an array even without a gradient (then
+        #: ``old``, and ``with_grad`` False), the scalars floats, the record
+        #: written into row ``index`` of the float64 2-D ``rows`` (of
+        #: :meth:`record_size` ``(1)`` columns). None without ``at``.
         self.source_call = (
             functools.partial(_record_source, self._ints, self._floats)
             if self._sourced
@@ -580,7 +584,8 @@ class SampleSummaries:
             float(inverse),
             float(eps),
             float(scale),
-            out,
+            out[np.newaxis],
+            0,
         )
         return out
 

@@ -7,7 +7,9 @@ Every method is optional: subclass :class:`Callback` and override what you need.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+import math
+from collections.abc import Callable, Iterable
 from typing import Any
 
 
@@ -29,6 +31,21 @@ class Callback:
 
     def on_step_end(self, trainer: Any, step: int, loss: float) -> None:
         """After step ``step``, whether the optimizer took or skipped it."""
+
+    def next_step_event(self, step: int) -> int | float:
+        """The first step from ``step`` on whose :meth:`on_step_start` and
+        :meth:`on_step_end` this callback needs (``math.inf``: none).
+
+        The loop may skip both hooks at the steps before it, and asks again
+        after the next :meth:`on_step_end` and at each epoch's start; it may
+        still call them at other steps (those another callback needs). The
+        default: every step if the class defines either hook, else none.
+        Override it for a callback that acts only at some steps: a step hook
+        costs about half a microsecond inside training (far more than in a
+        tight loop), which is most of what a listener that ignores the step
+        costs.
+        """
+        return step if _listens(type(self)) else math.inf
 
     def on_epoch_end(self, trainer: Any, epoch: int, metrics: dict[str, Any]) -> None:
         """After epoch ``epoch``; ``metrics`` is its history row."""
@@ -65,6 +82,30 @@ class CallbackList(Callback):
         for callback in self.callbacks:
             callback.on_step_end(trainer, step, loss)
 
+    def step_hooks(self) -> tuple[Callable, Callable, Callable]:
+        """What the loop calls for the step events: ``(on_step_start,
+        on_step_end, next_step_event)``, the one callback's own where only one
+        listens to steps (a call less for each event), else this list's."""
+        listening = [
+            callback
+            for callback in self.callbacks
+            if _listens(type(callback))
+            or type(callback).next_step_event is not Callback.next_step_event
+        ]
+        if len(listening) == 1:
+            (only,) = listening
+            return only.on_step_start, only.on_step_end, only.next_step_event
+        return self.on_step_start, self.on_step_end, self.next_step_event
+
+    def next_step_event(self, step: int) -> int | float:
+        """The first step from ``step`` on that any of the callbacks needs."""
+        first = math.inf
+        for callback in self.callbacks:
+            at = callback.next_step_event(step)
+            if at < first:
+                first = at
+        return first
+
     def on_epoch_end(self, trainer: Any, epoch: int, metrics: dict[str, Any]) -> None:
         for callback in self.callbacks:
             callback.on_epoch_end(trainer, epoch, metrics)
@@ -72,3 +113,13 @@ class CallbackList(Callback):
     def on_train_end(self, trainer: Any, result: dict[str, Any]) -> None:
         for callback in self.callbacks:
             callback.on_train_end(trainer, result)
+
+
+@functools.cache
+def _listens(cls: type) -> bool:
+    """Whether ``cls`` defines (or inherits from below :class:`Callback`) a
+    step hook."""
+    return (
+        cls.on_step_start is not Callback.on_step_start
+        or cls.on_step_end is not Callback.on_step_end
+    )

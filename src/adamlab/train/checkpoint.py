@@ -32,6 +32,7 @@ Checkpoints taken every N steps land after an optimizer step, so with
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import warnings
@@ -307,6 +308,13 @@ class Checkpoint(Callback):
             stale.unlink(missing_ok=True)
 
     # ------------------------------------------------------------- events
+
+    def next_step_event(self, step: int) -> int | float:
+        """The next step a checkpoint is due at (never without
+        ``every_steps``)."""
+        if self.every_steps is None:
+            return math.inf
+        return -(-step // self.every_steps) * self.every_steps
 
     def on_step_end(self, trainer: Any, step: int, loss: float) -> None:
         if self.every_steps is not None and step % self.every_steps == 0:

@@ -117,6 +117,10 @@ class Trainer:
         # losses and time so far. Saved by state_dict so that a checkpoint
         # taken after a step resumes in the middle of the epoch.
         self._progress: dict[str, Any] | None = None
+        # The first step whose hooks a callback needs, and the hook called
+        # before a step (see run_epoch).
+        self._step_event: int | float = 1
+        self._on_step_start = self.callbacks.on_step_start
 
     # ------------------------------------------------------------- running
 
@@ -143,6 +147,11 @@ class Trainer:
                 "seconds": 0.0,
             }
         started = time.perf_counter() - progress["seconds"]
+        # The step hooks are called only from the first step a callback needs
+        # (asked again after each call): most steps then cost no call at all.
+        hooks = self.callbacks.step_hooks()
+        self._on_step_start, on_step_end, next_step_event = hooks
+        self._step_event = next_step_event(self.step + 1)
         skipped_before = progress["skipped_before"]
         losses = progress["losses"]
         order = progress["order"]
@@ -181,14 +190,18 @@ class Trainer:
                 pending = 0
             self._optimizer_step(grads, value, epoch)
             progress["seconds"] = time.perf_counter() - started
-            self.callbacks.on_step_end(self, self.step, value)
+            if self.step >= self._step_event:
+                on_step_end(self, self.step, value)
+                self._step_event = next_step_event(self.step + 1)
         if pending:
             # The epoch's last, shorter window steps with its own mean, as the
             # last, shorter batch does without accumulation.
             np.divide(self._accumulated, pending, out=grad_buffer)
             self._accumulated[...] = 0
             self._optimizer_step(grads, losses[-1], epoch)
-            self.callbacks.on_step_end(self, self.step, losses[-1])
+            if self.step >= self._step_event:
+                on_step_end(self, self.step, losses[-1])
+                self._step_event = next_step_event(self.step + 1)
         self._progress = None
 
         seconds = time.perf_counter() - started
@@ -223,7 +236,8 @@ class Trainer:
     def _optimizer_step(self, grads: list, loss: float, epoch: int) -> None:
         """One optimizer step, with its callbacks and the skip warning."""
         self.step += 1
-        self.callbacks.on_step_start(self, self.step)
+        if self.step >= self._step_event:
+            self._on_step_start(self, self.step)
         if not self.optimizer.step(grads):
             warnings.warn(
                 f"skipped a step with a non-finite gradient at epoch {epoch}",
