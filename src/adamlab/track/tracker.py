@@ -265,9 +265,9 @@ class Tracker(Callback):
     and whose mean is that of the sample; a NaN outside the sample goes
     unseen there (the norms, which read every element, show it). The
     whole-model mean weights the parameters' means by size. Recording every
-    10 steps costs about 3.5% of the training time of the default digits
-    model (hidden 128, a 64 us step) in its own work and 5-7% in paired
-    timings, less for larger models (the README's "The tracker's cost").
+    10 steps costs 4-5% of the training time of the default digits model
+    (hidden 128, a 61 us step; 3.3% in its own work), more for models with
+    shorter steps, less for larger ones (the README's "The tracker's cost").
     """
 
     def __init__(
