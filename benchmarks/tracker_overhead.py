@@ -47,6 +47,9 @@ class TimedTracker(Tracker):
     the measurement after it)."""
 
     seconds = 0.0
+    # Its hooks redefine the tracker's, so it says that it still asks only
+    # for the recording steps (else the loop would call it at every step).
+    next_step_event = Tracker.next_step_event
 
     def on_step_start(self, trainer, step):
         started = time.perf_counter()

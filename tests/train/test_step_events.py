@@ -82,3 +82,24 @@ def test_every_callback_sees_the_steps_any_of_them_asks_for():
 )
 def test_checkpointer_asks_for_the_steps_it_saves_at(tmp_path, every, step, expected):
     assert Checkpoint(tmp_path, every_steps=every).next_step_event(step) == expected
+
+
+class Dense(Log):
+    """Redefines a hook of a class that asks for some steps, but not which."""
+
+    def on_step_end(self, trainer, step, loss):
+        super().on_step_end(trainer, step, loss)
+
+
+def test_a_subclass_redefining_a_hook_or_hooks_on_an_instance_get_every_step():
+    dense = Dense(3)
+    plain = Callback()
+    seen = []
+    plain.on_step_end = lambda trainer, step, loss: seen.append(step)
+    for callbacks in ((dense,), (plain,), (dense, EpochsOnly())):
+        dense.ends.clear()
+        seen.clear()
+        trainer = build(CONFIG, callbacks=callbacks)
+        trainer.fit()
+        every = list(range(1, trainer.step + 1))
+        assert (dense.ends if plain not in callbacks else seen) == every

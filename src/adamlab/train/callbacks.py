@@ -7,7 +7,6 @@ Every method is optional: subclass :class:`Callback` and override what you need.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -45,7 +44,7 @@ class Callback:
         tight loop), which is most of what a listener that ignores the step
         costs.
         """
-        return step if _listens(type(self)) else math.inf
+        return step if _listens(self) else math.inf
 
     def on_epoch_end(self, trainer: Any, epoch: int, metrics: dict[str, Any]) -> None:
         """After epoch ``epoch``; ``metrics`` is its history row."""
@@ -89,10 +88,10 @@ class CallbackList(Callback):
         listening = [
             callback
             for callback in self.callbacks
-            if _listens(type(callback))
+            if _listens(callback)
             or type(callback).next_step_event is not Callback.next_step_event
         ]
-        if len(listening) == 1:
+        if len(listening) == 1 and _speaks_for_hooks(listening[0]):
             (only,) = listening
             return only.on_step_start, only.on_step_end, only.next_step_event
         return self.on_step_start, self.on_step_end, self.next_step_event
@@ -101,6 +100,8 @@ class CallbackList(Callback):
         """The first step from ``step`` on that any of the callbacks needs."""
         first = math.inf
         for callback in self.callbacks:
+            if not _speaks_for_hooks(callback):
+                return step
             at = callback.next_step_event(step)
             if at < first:
                 first = at
@@ -115,11 +116,32 @@ class CallbackList(Callback):
             callback.on_train_end(trainer, result)
 
 
-@functools.cache
-def _listens(cls: type) -> bool:
-    """Whether ``cls`` defines (or inherits from below :class:`Callback`) a
-    step hook."""
+def _listens(callback: Callback) -> bool:
+    """Whether ``callback`` has a step hook of its own: defined by its class
+    (or one between it and :class:`Callback`) or set on the instance."""
+    cls = type(callback)
+    own = getattr(callback, "__dict__", {})
     return (
         cls.on_step_start is not Callback.on_step_start
         or cls.on_step_end is not Callback.on_step_end
+        or "on_step_start" in own
+        or "on_step_end" in own
     )
+
+
+def _speaks_for_hooks(callback: Callback) -> bool:
+    """Whether ``callback``'s :meth:`~Callback.next_step_event` was written
+    for its step hooks: defined in its class or a class below those that
+    define the hooks, and no hook set on the instance. A subclass that
+    redefines a hook of a class asking for some steps (a tracker that also
+    logs every step, say) gets every step instead."""
+    own = getattr(callback, "__dict__", {})
+    if "on_step_start" in own or "on_step_end" in own:
+        return False
+    mro = type(callback).__mro__
+
+    def owner(name: str) -> int:
+        return next(i for i, c in enumerate(mro) if name in vars(c))
+
+    asks = owner("next_step_event")
+    return owner("on_step_start") >= asks and owner("on_step_end") >= asks
