@@ -61,7 +61,7 @@ from numpy.typing import NDArray
 
 from adamlab.optim.layout import flat_view
 from adamlab.track.sampling import sample_indices
-from adamlab.train.callbacks import Callback
+from adamlab.train.callbacks import Callback, next_multiple
 
 #: Diagnostics keys not recorded: the per-parameter step count repeats ``step``.
 SKIPPED_SIGNALS = frozenset({"step"})
@@ -388,7 +388,8 @@ class Tracker(Callback):
 
     def _snap(self, step: int) -> None:
         """Snapshot the parameters before recording step ``step``."""
-        params = self.optimizer._params
+        optimizer = self.optimizer
+        params = optimizer._params
         plan = self._plan
         if plan is not None and plan.params is params and len(params) == plan.count:
             # The fast path's layout, as last recorded (its plan made the
@@ -405,7 +406,17 @@ class Tracker(Callback):
                 np.copyto(snapshot, flat)
         self._snapshot = snapshot
         self._snapshot_step = step
-        self._hyper_keys, self._hyper_values = self._group_values()
+        # Plain floats, as Adam keeps them, without _group_values' call:
+        # inside training every Python call costs about half a microsecond
+        # (its code and data gone from the caches since the last record).
+        group = optimizer.param_groups[0]
+        lr = group.get("lr")
+        betas = group.get("betas")
+        if type(lr) is float and type(betas) is tuple and type(betas[0]) is float:
+            self._hyper_keys = _LR_BETA1  # as _group_values gives them
+            self._hyper_values = (lr, betas[0])
+        else:
+            self._hyper_keys, self._hyper_values = self._group_values()
 
     def _buffer_for(self, flat: NDArray) -> NDArray:
         """The snapshot buffer, (re)made for ``flat``'s shape and dtype: one
@@ -534,49 +545,20 @@ class Tracker(Callback):
     def next_step_event(self, step: int) -> int:
         """The first recording step from ``step`` on: the loop calls the
         step hooks only there (see :meth:`Callback.next_step_event`)."""
-        if step <= 1:
-            return 1
-        return -(-step // self.every) * self.every
+        return 1 if step <= 1 else next_multiple(step, self.every)
 
     def on_step_start(self, trainer: Any, step: int) -> None:
         if step != 1 and step % self.every:  # another callback's step
             self._snapshot = None
             return
-        optimizer = self.optimizer
-        if optimizer is None:
-            optimizer = self.optimizer = trainer.optimizer
-        plan = self._plan
-        params = optimizer._params
-        if plan is None or plan.params is not params or len(params) != plan.count:
-            self._snap(step)
-            return
-        # _snap's fast-path case, inline: inside training every Python call
-        # costs about half a microsecond (its code and data gone from the
-        # caches since the last record), several times a tight loop's cost.
-        snapshot = self._snapshot_buffer  # made by the plan for its parameters
-        np.copyto(snapshot, plan.new)
-        self._snapshot = snapshot
-        self._snapshot_step = step
-        group = optimizer.param_groups[0]
-        lr = group.get("lr")
-        betas = group.get("betas")
-        if type(lr) is float and type(betas) is tuple and type(betas[0]) is float:
-            self._hyper_keys = _LR_BETA1  # as _group_values gives them
-            self._hyper_values = (lr, betas[0])
-        else:
-            self._hyper_keys, self._hyper_values = self._group_values()
+        if self.optimizer is None:
+            self.optimizer = trainer.optimizer
+        self._snap(step)
 
     def on_step_end(self, trainer: Any, step: int, loss: float) -> None:
-        before = self._snapshot
-        if before is None or self._snapshot_step != step:
+        if self._snapshot is None:
             return
-        # _take, inline (see on_step_start); the loop's loss is a float.
-        self._snapshot = None
-        params = self.optimizer._params
-        grads = trainer.model.gradients()
-        loss = float(loss)
-        if not self._measure_flat(step, self.epoch, loss, before, params, grads):
-            self.records.append(self._measure(step, loss, grads, self.epoch, before))
+        self._take(step, loss, trainer.model.gradients(), self.epoch)
 
     # ------------------------------------------------------------ measuring
 
@@ -624,8 +606,9 @@ class Tracker(Callback):
         optimizer's signals (one group) all lie in flat buffers. False, with
         nothing kept, otherwise."""
         plan = self._plan
-        # The plan holds while the same arrays come back (checked inline, see
-        # on_step_start); else it is made again, or None.
+        # The plan holds while the same arrays come back (checked here: a call
+        # costs about half a microsecond between training steps, see _snap);
+        # else it is made again, or None.
         if not (
             plan is not None
             and plan.params is params

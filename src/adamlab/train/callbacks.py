@@ -7,6 +7,7 @@ Every method is optional: subclass :class:`Callback` and override what you need.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -116,6 +117,13 @@ class CallbackList(Callback):
             callback.on_train_end(trainer, result)
 
 
+def next_multiple(step: int, every: int) -> int:
+    """The first multiple of ``every`` from ``step`` on: the
+    :meth:`~Callback.next_step_event` of a callback acting every ``every``
+    steps."""
+    return -(-step // every) * every
+
+
 def _listens(callback: Callback) -> bool:
     """Whether ``callback`` has a step hook of its own: defined by its class
     (or one between it and :class:`Callback`) or set on the instance."""
@@ -138,7 +146,15 @@ def _speaks_for_hooks(callback: Callback) -> bool:
     own = getattr(callback, "__dict__", {})
     if "on_step_start" in own or "on_step_end" in own:
         return False
-    mro = type(callback).__mro__
+    return _asks_below_hooks(type(callback))
+
+
+@functools.cache
+def _asks_below_hooks(cls: type) -> bool:
+    """:func:`_speaks_for_hooks` for the class (cached: asked at every step
+    another callback listens to; a class changed after its first use is not
+    seen again)."""
+    mro = cls.__mro__
 
     def owner(name: str) -> int:
         return next(i for i, c in enumerate(mro) if name in vars(c))

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from adamlab import safefile
-from adamlab.train.callbacks import Callback
+from adamlab.train.callbacks import Callback, next_multiple
 
 KIND = "checkpoint"
 FORMAT = 1
@@ -314,7 +314,7 @@ class Checkpoint(Callback):
         ``every_steps``)."""
         if self.every_steps is None:
             return math.inf
-        return -(-step // self.every_steps) * self.every_steps
+        return next_multiple(step, self.every_steps)
 
     def on_step_end(self, trainer: Any, step: int, loss: float) -> None:
         if self.every_steps is not None and step % self.every_steps == 0:
